@@ -1,0 +1,61 @@
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "denoiser.h"
+#include "model_config.h"
+#include "schedule.h"
+#include "state_dict.h"
+
+namespace torch::nn {
+class Module;
+}
+
+namespace ddim {
+
+/// Where a model comes from. Exactly one of: `folder` (one config + one weights file, or a
+/// diffusers UNet2DModel folder, or a TorchScript file plus config), or `configPath` +
+/// `weightsPath` (weights: .safetensors, .ckpt/.pt/.pth/.bin torch zip, or TorchScript .pt).
+struct ModelSource {
+  std::string folder;
+  std::string configPath;
+  std::string weightsPath;
+};
+
+enum class ModelFormat { kSafetensors, kTorchCheckpoint, kDiffusers, kTorchScript };
+
+/// A model ready to run: eval mode, on its device, inference only.
+struct LoadedModel {
+  ModelConfig config;
+  NoiseSchedule schedule;
+  Denoiser denoiser;
+  ModelFormat format = ModelFormat::kSafetensors;
+  std::string name;         // for display
+  std::string weightsPath;  // the file the weights came from
+  int64_t parameterCount = 0;
+  c10::Device device = c10::Device(c10::kCPU);
+  std::shared_ptr<void> holder;  // keeps the network alive for `denoiser`
+};
+
+/// Loads a model; every problem is a ddim::Error naming the file and what is wrong.
+[[nodiscard]] LoadedModel loadModel(const ModelSource& source, const c10::Device& device);
+
+/// Copies `weights` into `module`'s parameters and buffers by name. Missing or unexpected keys,
+/// wrong shapes or dtypes throw ddim::Error naming the key, the expected and the found shape.
+void loadStateDictInto(torch::nn::Module& module, const StateDict& weights,
+                       const std::string& source);
+
+/// The module's parameters and buffers as a state dict (CPU copies), for saving.
+[[nodiscard]] StateDict stateDictOf(const torch::nn::Module& module);
+
+/// The bundled default model folder: $DDIM_DEFAULT_MODEL if set, else the installed/resources
+/// path compiled in.
+[[nodiscard]] std::string defaultModelFolder();
+
+[[nodiscard]] std::string toString(ModelFormat f);
+
+}  // namespace ddim
