@@ -24,7 +24,7 @@ at::Tensor invert(const Denoiser& denoiser, const NoiseSchedule& schedule, const
   const int n = static_cast<int>(seq.size());
   const auto batch = x0.size(0);
 
-  at::Tensor x = x0.to(at::kFloat);
+  at::Tensor x = x0.is_floating_point() ? x0 : x0.to(at::kFloat);
   for (int k = 0; k < n; ++k) {
     const int64_t cur = k > 0 ? seq[k - 1] : -1;
     const int64_t next = seq[k];

@@ -78,7 +78,7 @@ bool isDiffusersConfig(const fs::path& p) {
 ResolvedSource resolveFolder(const fs::path& folder) {
   ResolvedSource r;
   // Hugging Face diffusers: config.json (+ diffusion_pytorch_model.*), possibly under unet/.
-  for (const fs::path dir : {folder, folder / "unet"}) {
+  for (const fs::path& dir : {folder, folder / "unet"}) {
     if (!isDiffusersConfig(dir / "config.json")) continue;
     r.diffusersFolder = dir.string();
     for (const char* name : {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"})

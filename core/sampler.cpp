@@ -33,7 +33,7 @@ at::Tensor sample(const Denoiser& denoiser, const NoiseSchedule& schedule, const
   auto gen = at::detail::createCPUGenerator(options.noiseSeed);
   const auto batch = xT.size(0);
 
-  at::Tensor x = xT.to(at::kFloat);
+  at::Tensor x = xT.is_floating_point() ? xT : xT.to(at::kFloat);
   for (int k = n - 1; k >= 0; --k) {
     const int64_t t = seq[k];
     const int64_t tPrev = k > 0 ? seq[k - 1] : -1;
