@@ -1,0 +1,180 @@
+// Runs the real `ddim` executable end to end on a tiny model made here.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sys/wait.h>
+
+#include "atomic_file.h"
+#include "image_io.h"
+#include "model_loader.h"
+#include "noise.h"
+#include "npy.h"
+#include "safetensors.h"
+#include "sampler.h"
+#include "unet.h"
+
+namespace ddim {
+namespace {
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir = new fs::path(fs::temp_directory_path() / "ddim_cli_test");
+    fs::remove_all(*dir);
+    fs::create_directories(*dir / "model");
+    ModelConfig c;
+    c.imageSize = 8;
+    c.model.resolution = 8;
+    c.model.ch = 32;
+    c.model.chMult = {1, 2};
+    c.model.numResBlocks = 1;
+    c.model.attnResolutions = {4};
+    c.model.dropout = 0.0;
+    c.diffusion.numTimesteps = 100;
+    saveModelConfig(c, (*dir / "model" / "config.yml").string());
+    torch::manual_seed(11);
+    UNet net(c.model);
+    writeSafetensors((*dir / "model" / "model.safetensors").string(), stateDictOf(*net));
+    writeModelImagePng((*dir / "a.png").string(), at::rand({1, 3, 12, 16}) * 2 - 1);
+    writeModelImagePng((*dir / "b.png").string(), at::rand({1, 3, 8, 8}) * 2 - 1);
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir);
+    delete dir;
+  }
+
+  static std::string path(const std::string& name) { return (*dir / name).string(); }
+  static std::string model() { return "--model " + path("model") + " --threads 1"; }
+
+  static Result run(const std::string& args) {
+    Result r;
+    const std::string cmd = std::string(DDIM_CLI_PATH) + " " + args + " >" + path("stdout") +
+                            " 2>" + path("stderr");
+    const int raw = std::system(cmd.c_str());
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = readFileBytes(path("stdout"));
+    r.err = readFileBytes(path("stderr"));
+    return r;
+  }
+
+  static LoadedModel loaded() { return loadModel(ModelSource{path("model"), "", ""}, at::kCPU); }
+
+  static fs::path* dir;
+};
+fs::path* CliTest::dir = nullptr;
+
+TEST_F(CliTest, EpsEvaluatesTheNetworkPerItem) {
+  const at::Tensor x = seededNoise({2, 3, 8, 8}, 1, at::kCPU);
+  writeNpy(path("x.npy"), x);
+  const Result r = run("eps " + model() + " --input " + path("x.npy") + " --t 5,60 --out " + path("e.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const LoadedModel m = loaded();
+  EXPECT_TRUE(at::allclose(readNpy(path("e.npy")), m.denoiser.net(x, at::tensor({5.0f, 60.0f})), 1e-5, 1e-5));
+  ASSERT_EQ(run("eps " + model() + " --input " + path("x.npy") + " --t 7 --out " + path("e1.npy")).status, 0);
+  EXPECT_TRUE(at::allclose(readNpy(path("e1.npy")), m.denoiser.net(x, at::tensor({7.0f, 7.0f})), 1e-5, 1e-5));
+  EXPECT_EQ(run("eps " + model() + " --input " + path("x.npy") + " --t 1,2,3 --out " + path("e2.npy")).status, 2);
+}
+
+TEST_F(CliTest, SampleFromNoiseMatchesTheLibraryAndSeedsRepeat) {
+  const at::Tensor noise = seededNoise({2, 3, 8, 8}, 5, at::kCPU);
+  writeNpy(path("noise.npy"), noise);
+  Result r = run("sample " + model() + " --noise " + path("noise.npy") + " --steps 10 --skip quad --out " + path("s.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  SampleOptions o;
+  o.steps = 10;
+  o.skip = SkipType::kQuad;
+  EXPECT_TRUE(at::allclose(readNpy(path("s.npy")), sample(loaded().denoiser, loaded().schedule, noise, o), 1e-5, 1e-5));
+
+  ASSERT_EQ(run("sample " + model() + " --seed 3 --count 3 --steps 4 --eta 0.5 --out " + path("s1.npy")).status, 0);
+  ASSERT_EQ(run("sample " + model() + " --seed 3 --count 3 --steps 4 --eta 0.5 --quiet --out " + path("s2.npy")).status, 0);
+  const at::Tensor s1 = readNpy(path("s1.npy"));
+  EXPECT_EQ(s1.sizes(), (std::vector<int64_t>{3, 3, 8, 8}));
+  EXPECT_TRUE(at::equal(s1, readNpy(path("s2.npy"))));
+
+  r = run("sample " + model() + " --seed 3 --count 2 --steps 4 --clip --out " + path("s.png"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(readImage(path("s.png")).size(2), 16);  // a grid, scaled up
+  EXPECT_NE(r.err.find("sample"), std::string::npos);  // progress on stderr
+  r = run("sample " + model() + " --seed 3 --steps 4 --sigma-hat --quiet --out " + path("sh.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(CliTest, InvertWritesLatentAndReconstruction) {
+  const Result r = run("invert " + model() + " --image " + path("a.png") + " --steps 20 --out " +
+                       path("z.npy") + " --recon " + path("r.png"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(readNpy(path("z.npy")).sizes(), (std::vector<int64_t>{1, 3, 8, 8}));
+  EXPECT_EQ(readImage(path("r.png")).sizes(), (std::vector<int64_t>{3, 8, 8}));
+  EXPECT_NE(r.out.find("reconstruction: mse"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, InterpolateAndCompareWritePictures) {
+  writeNpy(path("zb.npy"), seededNoise({1, 3, 8, 8}, 9, at::kCPU));
+  Result r = run("interpolate " + model() + " --from " + path("b.png") + " --to " + path("zb.npy") +
+                 " --frames 4 --steps 5 --out " + path("strip.png") + " --npy-out " + path("frames.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(readNpy(path("frames.npy")).size(0), 4);
+  const at::Tensor strip = readImage(path("strip.png"));
+  EXPECT_GT(strip.size(2), 3 * strip.size(1) / 2);  // wider than tall: one row
+
+  r = run("compare " + model() + " --seed 2 --steps 2,5,10 --out " + path("grid.png"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("S=2"), std::string::npos);
+  EXPECT_NE(r.out.find("S=10  "), std::string::npos);
+  EXPECT_NE(r.out.find("reference"), std::string::npos);
+  EXPECT_TRUE(fs::exists(path("grid.png")));
+}
+
+TEST_F(CliTest, BenchPrintsTimings) {
+  const Result r = run("bench --config " + path("model/config.yml") + " --batch 2 --steps 3 --calls 2 --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("network call, batch 2: median"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sample, 3 steps, batch 2"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(run("").status, 2);
+  EXPECT_EQ(run("frobnicate").status, 2);
+  EXPECT_EQ(run("sample " + model() + " --seed 1 --steps 5").status, 2);  // no --out
+  EXPECT_EQ(run("sample " + model() + " --seed 1 --steps five --out x.npy").status, 2);
+  EXPECT_EQ(run("sample " + model() + " --seed 1 --steps 5 --colour red --out x.npy").status, 2);
+  EXPECT_EQ(run("sample " + model() + " --steps 5 --out x.npy").status, 2);  // no noise source
+  EXPECT_EQ(run("sample " + model() + " --seed 1 --steps 5 --skip cubic --out x.npy").status, 2);
+  const Result r = run("invert " + model() + " --image a.png --out z.npy");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("missing --steps"), std::string::npos) << r.err;
+  EXPECT_EQ(run("--help").status, 0);
+}
+
+TEST_F(CliTest, OtherErrorsExitOneWithOneClearLine) {
+  Result r = run("sample --model " + path("nowhere") + " --seed 1 --steps 5 --out " + path("x.npy"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(path("nowhere")), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  writeFileAtomic(path("junk.png"), "not a picture");
+  r = run("invert " + model() + " --image " + path("junk.png") + " --steps 5 --out " + path("z2.npy"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("junk.png"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("z2.npy")));
+  r = run("sample " + model() + " --seed 1 --steps 500 --out " + path("x.npy"));  // T = 100
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("steps must be in 1..100"), std::string::npos) << r.err;
+  if (!torch::cuda::is_available()) {
+    r = run("sample " + model() + " --device cuda --seed 1 --steps 5 --out " + path("x.npy"));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("CUDA"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace ddim
