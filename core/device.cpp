@@ -33,7 +33,10 @@ void setCpuThreads(int n) {
 }
 
 std::string describeDevice(const c10::Device& device) {
-  if (device.is_cpu()) return "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
+  if (device.is_cpu()) {
+    const int n = at::get_num_threads();
+    return "CPU (" + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
+  }
   return device.str();
 }
 

@@ -250,6 +250,9 @@ StateDict stateDictOf(const torch::nn::Module& module) {
 }
 
 LoadedModel loadModel(const ModelSource& source, const c10::Device& device) {
+  // Weights made under InferenceMode become inference tensors, which cannot be used where a
+  // version counter is needed later; a caller's guard must not leak into loading.
+  c10::InferenceMode notInference(/*enabled=*/false);
   const ResolvedSource r = resolve(source);
   if (!fs::exists(r.weightsPath)) throw Error(r.weightsPath + ": no such file");
   if (lowerExt(r.weightsPath) != ".safetensors" && isTorchScriptArchive(r.weightsPath)) {

@@ -1,0 +1,318 @@
+// The real main window on the offscreen platform, driven as a person would, on a tiny model.
+#include "main_window.h"
+
+#include <gtest/gtest.h>
+
+#include <QClipboard>
+#include <QDropEvent>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QImageReader>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QUrl>
+
+#include "app_settings.h"
+#include "compare_panel.h"
+#include "image_panel.h"
+#include "image_view.h"
+#include "interpolation_panel.h"
+#include "invert_panel.h"
+#include "latent_panel.h"
+#include "sample_panel.h"
+#include "test_util.h"
+#include "tiny_model.h"
+#include "worker_host.h"
+
+namespace {
+
+using ddim_test::waitFor;
+
+class MainWindowTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new QTemporaryDir;
+    ddim_test::writeTinyModel(dir_->filePath(QStringLiteral("tiny")).toStdString());
+    QDir(dir_->path()).mkpath(QStringLiteral("samples"));
+    ddim_test::makePicture(48, 40).save(dir_->filePath(QStringLiteral("samples/disc.png")));
+    qputenv("DDIM_SAMPLES_DIR", dir_->filePath(QStringLiteral("samples")).toLocal8Bit());
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(out_.isValid());
+    settingsPath_ = out_.filePath(QStringLiteral("settings.ini"));
+    AppSettings settings(settingsPath_);  // small jobs: the tiny model on two cores
+    settings.setValue(QStringLiteral("invert/steps"), 8);
+    settings.setValue(QStringLiteral("sample/steps"), 6);
+    settings.setValue(QStringLiteral("compare/steps"), QStringLiteral("2, 4, 8"));
+    settings.setValue(QStringLiteral("interp/steps"), 4);
+    settings.setValue(QStringLiteral("interp/cacheFrames"), 5);
+    settings.setValue(QStringLiteral("interp/filmstripFrames"), 5);
+    settings.sync();
+  }
+
+  std::unique_ptr<MainWindow> makeWindow(bool withModel = true) {
+    MainWindowOptions options;
+    options.device = QStringLiteral("cpu");
+    options.threads = 1;  // the tiny model gains nothing from more; steadier on a busy machine
+    options.settingsPath = settingsPath_;
+    if (withModel) {
+      ModelRequest model;
+      model.folder = modelFolder();
+      options.model = model;
+    }
+    auto window = std::make_unique<MainWindow>(options);
+    FileDialogs dialogs;
+    dialogs.openFile = [this](QWidget*, const QString&, const QString&) { return nextOpen_; };
+    dialogs.openFolder = [this](QWidget*, const QString&) { return nextOpen_; };
+    dialogs.saveFile = [this](QWidget*, const QString&, const QString&, const QString&) {
+      return nextSave_;
+    };
+    dialogs.confirmOverwrite = [this](QWidget*, const QString&) {
+      ++overwriteQuestions_;
+      return overwriteAnswer_;
+    };
+    window->setFileDialogs(dialogs);
+    window->show();
+    return window;
+  }
+
+  static QString modelFolder() { return dir_->filePath(QStringLiteral("tiny")); }
+  static QString samplePath() { return dir_->filePath(QStringLiteral("samples/disc.png")); }
+
+  /// Waits for the window to report the end of a job of `kind`; returns whether it succeeded.
+  static bool waitJob(MainWindow& w, JobKind kind, const std::function<void()>& start,
+                      int ms = 60000) {
+    QSignalSpy ended(&w, &MainWindow::jobEnded);
+    start();
+    int found = -1;
+    waitFor(
+        [&] {
+          for (int i = 0; i < ended.size(); ++i) {
+            if (ended.at(i).at(0).value<JobKind>() == kind) found = i;
+          }
+          return found >= 0;
+        },
+        ms);
+    return found >= 0 && ended.at(found).at(1).toBool();
+  }
+  static bool waitModel(MainWindow& w) {
+    return waitFor([&] { return w.modelLoaded() && !w.busy(); });
+  }
+
+  static QTemporaryDir* dir_;
+  QTemporaryDir out_;
+  QString settingsPath_;
+  QString nextOpen_;
+  QString nextSave_;
+  bool overwriteAnswer_ = false;
+  int overwriteQuestions_ = 0;
+};
+
+QTemporaryDir* MainWindowTest::dir_ = nullptr;
+
+TEST_F(MainWindowTest, StartsWithoutAModelAndSaysSo) {
+  qputenv("DDIM_DEFAULT_MODEL", out_.filePath(QStringLiteral("not-there")).toLocal8Bit());
+  auto w = makeWindow(/*withModel=*/false);
+  QTest::qWait(50);
+  EXPECT_TRUE(w->modelText().contains(QStringLiteral("No model loaded")))
+      << w->modelText().toStdString();
+  EXPECT_FALSE(w->modelLoaded());
+  EXPECT_FALSE(w->samplePanel()->sampleButton()->isEnabled());
+  EXPECT_FALSE(w->invertPanel()->invertButton()->isEnabled());
+  // An image still loads and shows without a model.
+  EXPECT_TRUE(waitJob(*w, JobKind::kLoadImage, [&] { w->openImageFile(samplePath()); }));
+  EXPECT_FALSE(w->imagePanel()->inputView()->image().isNull());
+  qunsetenv("DDIM_DEFAULT_MODEL");
+}
+
+TEST_F(MainWindowTest, ShowsTheModelsNameResolutionParametersAndDevice) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w)) << w->errorText().toStdString();
+  const QString text = w->modelText();
+  EXPECT_TRUE(text.contains(QStringLiteral("tiny"))) << text.toStdString();
+  EXPECT_TRUE(text.contains(QStringLiteral("16 × 16 px")));
+  EXPECT_TRUE(text.contains(QStringLiteral("parameters")));
+  EXPECT_TRUE(text.contains(QStringLiteral("CPU"), Qt::CaseInsensitive));
+}
+
+TEST_F(MainWindowTest, InvertInterpolateSampleCompareAndExport) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  ASSERT_TRUE(waitJob(*w, JobKind::kLoadImage, [&] { w->openImageFile(samplePath()); }));
+  EXPECT_EQ(w->imagePanel()->inputView()->image().size(), QSize(48, 40));
+  EXPECT_EQ(w->imagePanel()->modelView()->image().size(), QSize(16, 16));
+
+  ASSERT_TRUE(waitJob(*w, JobKind::kInvert, [&] { w->invertPanel()->invertButton()->click(); }))
+      << w->errorText().toStdString();
+  EXPECT_TRUE(w->invertPanel()->errorText().contains(QStringLiteral("PSNR")));
+  EXPECT_EQ(w->invertPanel()->reconstructionView()->image().size(), QSize(16, 16));
+  InterpolationPanel* interp = w->interpolationPanel();
+  EXPECT_TRUE(interp->latentPanel(LatentSlot::kA)->hasLatent());
+
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kB, 7); }));
+  EXPECT_TRUE(interp->latentPanel(LatentSlot::kB)->hasLatent());
+  w->tabs()->setCurrentWidget(interp);
+  interp->setAlpha(0.3);
+  ASSERT_TRUE(waitFor([&] { return interp->shownAlpha() == 0.3; }));
+  EXPECT_EQ(interp->frameView()->image().size(), QSize(16, 16));
+  EXPECT_TRUE(interp->frameView()->caption().contains(QStringLiteral("0.30")));
+  ASSERT_TRUE(waitFor([&] { return interp->cachedFrames() >= 6; }));  // 5 path frames + 0.3
+
+  // Dragging: each position shows a frame at once, from the cache, and its exact frame follows.
+  for (int v = 31; v <= 60; ++v) {
+    interp->slider()->setValue(v);
+    QTest::qWait(15);
+  }
+  ASSERT_TRUE(waitFor([&] { return interp->shownAlpha() == 0.6; }));
+  const LatencyStats latency = interp->latency();
+  EXPECT_GE(latency.moves, 30);
+  EXPECT_LT(latency.firstMedianMs, 150.0);
+  std::printf(
+      "slider latency (tiny model): first frame median %.1f ms max %.1f ms, exact frame "
+      "median %.1f ms over %d of %d moves\n",
+      latency.firstMedianMs, latency.firstMaxMs, latency.exactMedianMs, latency.exact,
+      latency.moves);
+
+  w->samplePanel()->setSource(LatentSource::kPath);
+  w->samplePanel()->setSteps(4);
+  ASSERT_TRUE(waitJob(*w, JobKind::kSample, [&] { w->runSample(); }));
+  EXPECT_EQ(w->samplePanel()->resultView()->image(), interp->frameView()->image())
+      << "sampling the slider position with the slider's steps gives the slider's frame";
+
+  w->tabs()->setCurrentWidget(w->comparePanel());
+  ASSERT_TRUE(waitJob(*w, JobKind::kCompare, [&] { w->runCompare(); }));
+  ASSERT_EQ(w->comparePanel()->items().size(), 3);
+  EXPECT_TRUE(w->comparePanel()->tileCaption(0).contains(QStringLiteral("2 steps")));
+  EXPECT_TRUE(w->comparePanel()->tileCaption(0).contains(QStringLiteral("RMSE")));
+  EXPECT_TRUE(w->comparePanel()->tileCaption(2).contains(QStringLiteral("reference")));
+
+  QSignalSpy written(w.get(), &MainWindow::fileWritten);
+  nextSave_ = out_.filePath(QStringLiteral("grid.png"));
+  w->exportCurrent();
+  ASSERT_EQ(written.size(), 1);
+  QImageReader grid(nextSave_);
+  EXPECT_EQ(grid.format(), QByteArray("png"));
+  EXPECT_GT(grid.size().width(), 3 * 128);
+  const qint64 size = QFileInfo(nextSave_).size();
+
+  // The same name again: asked first, and a "no" leaves the file alone.
+  w->tabs()->setCurrentWidget(w->samplePanel());
+  w->exportCurrent();
+  EXPECT_EQ(overwriteQuestions_, 1);
+  EXPECT_EQ(written.size(), 1);
+  EXPECT_EQ(QFileInfo(nextSave_).size(), size);
+
+  nextSave_ = out_.filePath(QStringLiteral("path"));  // extension added
+  ASSERT_TRUE(waitJob(*w, JobKind::kFilmstrip, [&] { w->exportFilmstrip(/*gif=*/true); }));
+  ASSERT_TRUE(waitFor([&] { return written.size() == 2; }));
+  QImageReader gif(out_.filePath(QStringLiteral("path.gif")));
+  EXPECT_EQ(gif.imageCount(), 5);
+  EXPECT_EQ(gif.size(), QSize(128, 128));
+
+  nextSave_ = out_.filePath(QStringLiteral("strip.png"));
+  ASSERT_TRUE(waitJob(*w, JobKind::kFilmstrip, [&] { w->exportFilmstrip(/*gif=*/false); }));
+  ASSERT_TRUE(waitFor([&] { return written.size() == 3; }));
+  EXPECT_EQ(QImageReader(nextSave_).size(), QSize(5 * 16 + 4 * 2, 16));
+  EXPECT_TRUE(w->errorText().isEmpty()) << w->errorText().toStdString();
+}
+
+TEST_F(MainWindowTest, ErrorsAppearInTheWindowAndTheStateSurvives) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  EXPECT_FALSE(waitJob(*w, JobKind::kLoadImage,
+                       [&] { w->openImageFile(out_.filePath(QStringLiteral("nope.png"))); }));
+  EXPECT_TRUE(w->errorText().contains(QStringLiteral("Cannot load the image")));
+  EXPECT_TRUE(w->errorText().contains(QStringLiteral("nope.png"))) << w->errorText().toStdString();
+
+  ModelRequest bad;
+  bad.folder = out_.filePath(QStringLiteral("no-model"));
+  EXPECT_FALSE(waitJob(*w, JobKind::kLoadModel, [&] { w->openModel(bad); }));
+  EXPECT_TRUE(w->errorText().contains(QStringLiteral("no-model"))) << w->errorText().toStdString();
+  EXPECT_TRUE(w->modelLoaded());
+  EXPECT_TRUE(w->modelText().contains(QStringLiteral("tiny"))) << w->modelText().toStdString();
+
+  EXPECT_FALSE(waitJob(*w, JobKind::kSample, [&] { w->runSample(); }));
+  EXPECT_TRUE(w->errorText().contains(QStringLiteral("latent A is empty")));
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kA, 1); }));
+  EXPECT_TRUE(waitJob(*w, JobKind::kSample, [&] { w->runSample(); }));
+}
+
+TEST_F(MainWindowTest, EscapeCancelsTheRunningJob) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kA, 1); }));
+  w->samplePanel()->setSteps(1000);
+  QSignalSpy ended(w.get(), &MainWindow::jobEnded);
+  w->runSample();
+  ASSERT_TRUE(waitFor([&] { return w->jobText().startsWith(QStringLiteral("Sampling")); }));
+  QTest::qWait(50);
+  QTest::keyClick(w.get(), Qt::Key_Escape);
+  ASSERT_TRUE(waitFor([&] { return ended.size() == 1; }, 10000));
+  EXPECT_FALSE(ended.front().at(1).toBool());
+  EXPECT_TRUE(w->jobText().contains(QStringLiteral("cancelled"))) << w->jobText().toStdString();
+  EXPECT_TRUE(w->errorText().isEmpty());
+}
+
+TEST_F(MainWindowTest, ClosingDuringAJobCancelsItAndReturnsPromptly) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kA, 1); }));
+  w->samplePanel()->setSteps(1000);
+  w->runSample();
+  ASSERT_TRUE(waitFor([&] { return w->jobText().startsWith(QStringLiteral("Sampling")); }));
+  QElapsedTimer timer;
+  timer.start();
+  EXPECT_TRUE(w->close());
+  // The worker stopped at its next network call and its thread was joined (1000 steps would run
+  // for seconds; allow for a machine busy with other work).
+  EXPECT_LT(timer.elapsed(), 10000);
+  EXPECT_FALSE(w->samplePanel()->resultView()->caption().contains(QStringLiteral("1000 steps")));
+  w.reset();
+}
+
+TEST_F(MainWindowTest, SettingsAreRememberedBetweenRuns) {
+  {
+    auto w = makeWindow();
+    ASSERT_TRUE(waitModel(*w));
+    w->samplePanel()->setSteps(37);
+    w->resize(1001, 702);
+    w->close();
+  }
+  auto w = makeWindow(/*withModel=*/false);  // the last model comes from the settings
+  EXPECT_EQ(w->samplePanel()->request().steps, 37);
+  EXPECT_EQ(w->size(), QSize(1001, 702));
+  ASSERT_TRUE(waitModel(*w));
+  EXPECT_TRUE(w->modelText().contains(QStringLiteral("tiny")));
+  EXPECT_EQ(w->settings().recentModels().value(0), modelFolder());
+}
+
+TEST_F(MainWindowTest, PasteAndDropLoadImages) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  QGuiApplication::clipboard()->setImage(ddim_test::makePicture(30, 20));
+  ASSERT_TRUE(waitJob(*w, JobKind::kLoadImage, [&] { w->paste(); }));
+  EXPECT_EQ(w->imagePanel()->inputView()->image().size(), QSize(30, 20));
+  EXPECT_TRUE(w->imagePanel()->inputView()->caption().contains(QStringLiteral("pasted")));
+
+  QMimeData mime;
+  mime.setUrls({QUrl::fromLocalFile(samplePath())});
+  QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QCoreApplication::sendEvent(w.get(), &enter);
+  EXPECT_TRUE(enter.isAccepted());
+  QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  ASSERT_TRUE(
+      waitJob(*w, JobKind::kLoadImage, [&] { QCoreApplication::sendEvent(w.get(), &drop); }));
+  EXPECT_EQ(w->imagePanel()->inputView()->image().size(), QSize(48, 40));
+  EXPECT_EQ(w->settings().recentImages().value(0), samplePath());
+}
+
+}  // namespace

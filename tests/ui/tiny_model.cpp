@@ -1,0 +1,54 @@
+#include "tiny_model.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "model_config.h"
+#include "model_loader.h"
+#include "npy.h"
+#include "safetensors.h"
+#include "unet.h"
+
+namespace ddim_test {
+
+void writeTinyModel(const std::string& folder, int resolution, uint64_t seed) {
+  std::filesystem::create_directories(folder);
+  ddim::ModelConfig config;
+  config.model.ch = 32;
+  config.model.chMult = {1, 2};
+  config.model.numResBlocks = 1;
+  config.model.attnResolutions = {8};
+  config.model.dropout = 0.0;
+  config.model.resolution = resolution;
+  config.imageSize = resolution;
+  config.name = "tiny";
+  torch::manual_seed(seed);
+  ddim::UNet net(config.model);
+  ddim::saveModelConfig(config, folder + "/config.yml");
+  ddim::writeSafetensors(folder + "/model.safetensors", ddim::stateDictOf(*net));
+}
+
+void writeEmoji32SizedModel(const std::string& folder, uint64_t seed) {
+  std::filesystem::create_directories(folder);
+  ddim::ModelConfig config;
+  config.model.ch = 32;
+  config.model.chMult = {1, 2, 2};
+  config.model.numResBlocks = 1;
+  config.model.attnResolutions = {};
+  config.model.dropout = 0.0;
+  config.model.resolution = 32;
+  config.imageSize = 32;
+  config.diffusion.predictionType = ddim::PredictionType::kV;
+  config.name = "emoji32-sized (random weights)";
+  torch::manual_seed(seed);
+  ddim::UNet net(config.model);
+  ddim::saveModelConfig(config, folder + "/config.yml");
+  ddim::writeSafetensors(folder + "/model.safetensors", ddim::stateDictOf(*net));
+}
+
+void writeConstantNpy(const std::string& path, const std::vector<int64_t>& shape, float value) {
+  ddim::writeNpy(path, torch::full(shape, value, torch::kFloat32));
+}
+
+}  // namespace ddim_test

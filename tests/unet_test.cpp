@@ -1,0 +1,398 @@
+#include "unet.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "errors.h"
+#include "safetensors.h"
+#include "state_dict.h"
+
+namespace ddim {
+namespace {
+
+const std::string kKeymapDir = std::string(DDIM_REFERENCE_DIR) + "/keymaps/";
+const std::string kGoldenPath = std::string(DDIM_TEST_DATA_DIR) + "/unet/unet_golden.safetensors";
+
+UNetConfig paperConfig(std::vector<int> chMult, int resolution, double dropout) {
+  UNetConfig c;
+  c.ch = 128;
+  c.outCh = 3;
+  c.chMult = std::move(chMult);
+  c.numResBlocks = 2;
+  c.attnResolutions = {16};
+  c.dropout = dropout;
+  c.inChannels = 3;
+  c.resolution = resolution;
+  c.resampWithConv = true;
+  return c;
+}
+
+// The two tiny configs of scripts/make_unet_golden.py (CONFIGS there).
+UNetConfig goldenConfigA() {
+  UNetConfig c;
+  c.ch = 32;
+  c.outCh = 3;
+  c.chMult = {1, 2};
+  c.numResBlocks = 1;
+  c.attnResolutions = {8};
+  c.dropout = 0.1;
+  c.inChannels = 3;
+  c.resolution = 16;
+  c.resampWithConv = true;
+  return c;
+}
+
+UNetConfig goldenConfigB() {
+  UNetConfig c;
+  c.ch = 32;
+  c.outCh = 2;
+  c.chMult = {1, 1, 2};
+  c.numResBlocks = 2;
+  c.attnResolutions = {16};
+  c.dropout = 0.0;
+  c.inChannels = 4;
+  c.resolution = 16;
+  c.resampWithConv = false;
+  return c;
+}
+
+struct KeymapEntry {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+
+// Lines "official -> diffusers (d0, d1, ...)"; the left column is our parameter name.
+std::vector<KeymapEntry> readKeymap(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << "cannot open " << path;
+  std::vector<KeymapEntry> entries;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    KeymapEntry e;
+    e.name = line.substr(0, line.find(" -> "));
+    const size_t open = line.rfind('('), close = line.rfind(')');
+    std::stringstream dims(line.substr(open + 1, close - open - 1));
+    std::string dim;
+    while (std::getline(dims, dim, ',')) {
+      if (dim.find_first_not_of(' ') != std::string::npos) e.shape.push_back(std::stoll(dim));
+    }
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+void expectMatchesKeymap(const UNetConfig& config, const std::string& keymap,
+                         int64_t expectedParameters) {
+  torch::NoGradGuard noGrad;
+  UNet model(config);
+  const std::vector<KeymapEntry> expected = readKeymap(kKeymapDir + keymap);
+  const auto params = model->named_parameters();
+  ASSERT_EQ(params.size(), expected.size()) << keymap;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    // Same names in the same order as the official state_dict.
+    EXPECT_EQ(params[i].key(), expected[i].name) << keymap << " entry " << i;
+    EXPECT_EQ(params[i].value().sizes().vec(), expected[i].shape) << expected[i].name;
+  }
+  EXPECT_EQ(parameterCount(*model), expectedParameters) << keymap;
+}
+
+// ---- the name-keyed weight generator of scripts/make_unet_golden.py, bit for bit
+
+uint64_t fnv1a64(const std::string& text) {
+  uint64_t h = 0xCBF29CE484222325ULL;
+  for (unsigned char c : text) h = (h ^ c) * 0x100000001B3ULL;
+  return h;
+}
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+bool isNormParameter(const std::string& name) {
+  const size_t last = name.rfind('.');
+  const size_t before = name.rfind('.', last - 1);
+  const std::string owner =
+      name.substr(before == std::string::npos ? 0 : before + 1, last - (before + 1));
+  return owner == "norm1" || owner == "norm2" || owner == "norm" || owner == "norm_out";
+}
+
+torch::Tensor generatedWeight(const std::string& name, at::IntArrayRef shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  const uint64_t seed = fnv1a64(name);
+  const bool isWeight = name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0;
+  double scale = 1.0 / 8.0;
+  if (!isNormParameter(name) && shape.size() >= 2) {
+    const int64_t fanIn = n / shape[0];
+    int k = 0;
+    while ((int64_t{1} << (2 * k)) < fanIn) ++k;
+    scale = std::ldexp(1.0, -k);
+  }
+  std::vector<float> values(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t z = splitmix64(seed + static_cast<uint64_t>(i));
+    const double r = static_cast<double>(static_cast<int64_t>(z >> 40) - (int64_t{1} << 23)) /
+                     static_cast<double>(int64_t{1} << 23);
+    double w = r * scale;
+    if (isNormParameter(name)) w = isWeight ? 1.0 + r / 4.0 : r / 4.0;
+    values[static_cast<size_t>(i)] = static_cast<float>(w);
+  }
+  return torch::from_blob(values.data(), shape, torch::kFloat).clone();
+}
+
+const torch::Tensor& golden(const StateDict& file, const std::string& name) {
+  const torch::Tensor* t = findTensor(file, name);
+  if (t == nullptr) throw Error(kGoldenPath + ": missing tensor '" + name + "'");
+  return *t;
+}
+
+// Fills every parameter from the generator and checks it against the script's probes, so a
+// mismatch in the generator cannot hide behind (or be mistaken for) a mismatch in the network.
+void loadGeneratedWeights(UNet& model, const StateDict& file, const std::string& prefix) {
+  torch::NoGradGuard noGrad;
+  size_t probes = 0;
+  for (const auto& entry : file) {
+    if (entry.first.rfind(prefix + ".probe.", 0) == 0) ++probes;
+  }
+  const auto params = model->named_parameters();
+  ASSERT_EQ(params.size(), probes) << "config " << prefix << ": parameter count differs";
+  for (const auto& p : params) {
+    const torch::Tensor w = generatedWeight(p.key(), p.value().sizes());
+    const torch::Tensor& probe = golden(file, prefix + ".probe." + p.key());
+    const torch::Tensor flat = w.to(torch::kDouble).flatten();
+    const torch::Tensor idx = torch::arange(flat.numel(), torch::kDouble);
+    EXPECT_DOUBLE_EQ(flat.sum().item<double>(), probe[0].item<double>()) << p.key();
+    EXPECT_DOUBLE_EQ((flat * (idx.fmod(13) + 1)).sum().item<double>(), probe[1].item<double>())
+        << p.key();
+    p.value().copy_(w);
+  }
+}
+
+void expectClose(const torch::Tensor& actual, const torch::Tensor& expected, double atol,
+                 const std::string& what) {
+  ASSERT_EQ(actual.sizes(), expected.sizes()) << what;
+  const double maxDiff =
+      (actual.cpu().to(torch::kDouble) - expected.to(torch::kDouble)).abs().max().item<double>();
+  EXPECT_LE(maxDiff, atol) << what << ": max |diff| " << maxDiff;
+}
+
+void expectGoldenOutput(const UNetConfig& config, const std::string& prefix) {
+  const StateDict file = readSafetensors(kGoldenPath);
+  const torch::Tensor& x = golden(file, prefix + ".x");
+  const torch::Tensor& t = golden(file, prefix + ".t");
+  UNet model(config);
+  model->eval();
+  {
+    // A first call with the initial weights: whatever the forward caches must follow the load.
+    torch::NoGradGuard noGrad;
+    (void)model->forward(x, t);
+  }
+  loadGeneratedWeights(model, file, prefix);
+  torch::NoGradGuard noGrad;
+  expectClose(model->forward(x, t), golden(file, prefix + ".out"), 1e-5, "config " + prefix);
+}
+
+// ---- structure
+
+TEST(UNetTest, Cifar10NamesShapesAndCountMatchOfficial) {
+  expectMatchesKeymap(paperConfig({1, 2, 2, 2}, 32, 0.1), "cifar10_key_map.txt", 35'746'307);
+}
+
+TEST(UNetTest, CelebA64NamesShapesAndCountMatchOfficial) {
+  expectMatchesKeymap(paperConfig({1, 2, 2, 2, 4}, 64, 0.1), "celeba64_key_map.txt", 78'700'803);
+}
+
+TEST(UNetTest, Lsun256NamesShapesAndCountMatchOfficial) {
+  expectMatchesKeymap(paperConfig({1, 1, 2, 2, 4, 4}, 256, 0.0), "lsun256_key_map.txt",
+                      113'673'219);
+}
+
+TEST(UNetTest, NoConvResamplingHasNoResampleParameters) {
+  UNet model(goldenConfigB());
+  for (const auto& p : model->named_parameters()) {
+    EXPECT_EQ(p.key().find("sample"), std::string::npos) << p.key();
+  }
+}
+
+TEST(UNetTest, RejectsConfigsThatCannotBuild) {
+  UNetConfig badCh = goldenConfigA();
+  badCh.ch = 48;  // GroupNorm(32, 48) is impossible
+  EXPECT_THROW(UNet{badCh}, Error);
+  UNetConfig narrow = goldenConfigA();
+  narrow.ch = 16;  // ch * ch_mult would pass with ch_mult {2, 2}, but conv_in is 16 wide
+  narrow.chMult = {2, 2};
+  EXPECT_THROW(UNet{narrow}, Error);
+  UNetConfig badRes = goldenConfigB();
+  badRes.resolution = 18;  // three levels need a multiple of 4
+  EXPECT_THROW(UNet{badRes}, Error);
+  UNetConfig noLevels = goldenConfigA();
+  noLevels.chMult.clear();
+  EXPECT_THROW(UNet{noLevels}, Error);
+}
+
+TEST(UNetTest, RejectsInputsOfTheWrongShape) {
+  UNet model(goldenConfigA());
+  torch::NoGradGuard noGrad;
+  EXPECT_THROW(model->forward(torch::zeros({1, 4, 16, 16}), torch::zeros({1})), c10::Error);
+  EXPECT_THROW(model->forward(torch::zeros({2, 3, 16, 16}), torch::zeros({3})), c10::Error);
+  EXPECT_THROW(model->forward(torch::zeros({1, 3, 17, 17}), torch::zeros({1})), c10::Error);
+}
+
+// ---- timestep embedding
+
+TEST(UNetTest, TimestepEmbeddingMatchesClosedForm) {
+  // dim 6: half 3, f = ln(1e4) / 2, frequencies exp(-f k) = 1, 1e-2, 1e-4.
+  const std::vector<double> ts = {0.0, 1.0, 250.0, 999.0};
+  const std::vector<double> freqs = {1.0, 1e-2, 1e-4};
+  const torch::Tensor t = torch::tensor({0.0F, 1.0F, 250.0F, 999.0F});
+  for (int64_t dim : {6, 7}) {
+    const torch::Tensor emb = timestepEmbedding(t, dim);
+    ASSERT_EQ(emb.sizes(), (std::vector<int64_t>{4, dim}));
+    for (size_t b = 0; b < ts.size(); ++b) {
+      for (size_t k = 0; k < 3; ++k) {
+        const auto row = static_cast<int64_t>(b);
+        const auto col = static_cast<int64_t>(k);
+        EXPECT_NEAR(emb[row][col].item<double>(), std::sin(ts[b] * freqs[k]), 2e-5);
+        EXPECT_NEAR(emb[row][col + 3].item<double>(), std::cos(ts[b] * freqs[k]), 2e-5);
+      }
+      if (dim == 7) {
+        EXPECT_EQ(emb[static_cast<int64_t>(b)][6].item<float>(), 0.0F);
+      }
+    }
+  }
+}
+
+TEST(UNetTest, TimestepEmbeddingMatchesReferenceAndAcceptsIntegers) {
+  const StateDict file = readSafetensors(kGoldenPath);
+  const torch::Tensor& t = golden(file, "temb.t");
+  for (int64_t dim : {5, 7, 128}) {
+    expectClose(timestepEmbedding(t, dim), golden(file, "temb.dim" + std::to_string(dim)), 1e-6,
+                "dim " + std::to_string(dim));
+  }
+  EXPECT_TRUE(torch::equal(timestepEmbedding(t.to(torch::kLong), 128), timestepEmbedding(t, 128)));
+}
+
+// ---- numerics against the independent PyTorch reference
+
+TEST(UNetTest, MatchesReferenceConvResamplingAttentionAtLowerLevel) {
+  expectGoldenOutput(goldenConfigA(), "a");
+}
+
+TEST(UNetTest, MatchesReferencePoolResamplingAttentionAtTopLevel) {
+  expectGoldenOutput(goldenConfigB(), "b");
+}
+
+TEST(UNetTest, MatchesReferenceUnderInferenceMode) {
+  const StateDict file = readSafetensors(kGoldenPath);
+  UNet model(goldenConfigA());
+  loadGeneratedWeights(model, file, "a");
+  model->eval();
+  c10::InferenceMode guard;
+  const torch::Tensor out = model->forward(golden(file, "a.x"), golden(file, "a.t"));
+  expectClose(out, golden(file, "a.out"), 1e-5, "inference mode");
+}
+
+TEST(UNetTest, MatchesReferenceWithoutOneDnn) {
+  // The stock convolution path (no oneDNN, no packed weights) computes the same function.
+  struct OneDnnOff {
+    bool was = at::globalContext().userEnabledMkldnn();
+    OneDnnOff() { at::globalContext().setUserEnabledMkldnn(false); }
+    ~OneDnnOff() { at::globalContext().setUserEnabledMkldnn(was); }
+  } off;
+  expectGoldenOutput(goldenConfigA(), "a");
+  expectGoldenOutput(goldenConfigB(), "b");
+}
+
+TEST(UNetTest, GradientsFlowInTrainingMode) {
+  // The in-place fast paths must stay out of the way of autograd.
+  torch::manual_seed(0);
+  UNet model(goldenConfigB());
+  const torch::Tensor x = torch::randn({2, 4, 16, 16});
+  model->forward(x, torch::tensor({1.0F, 2.0F})).square().mean().backward();
+  for (const auto& p : model->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+  }
+  EXPECT_GT(model->named_parameters()["conv_in.weight"].grad().abs().sum().item<double>(), 0.0);
+}
+
+// ---- behaviour
+
+TEST(UNetTest, DropoutOnlyInTraining) {
+  const StateDict file = readSafetensors(kGoldenPath);
+  UNetConfig config = goldenConfigA();
+  config.dropout = 0.5;
+  UNet withDropout(config);
+  loadGeneratedWeights(withDropout, file, "a");
+  const torch::Tensor& x = golden(file, "a.x");
+  const torch::Tensor& t = golden(file, "a.t");
+  torch::NoGradGuard noGrad;
+
+  withDropout->eval();
+  const torch::Tensor first = withDropout->forward(x, t);
+  EXPECT_TRUE(torch::equal(first, withDropout->forward(x, t)));
+  // Dropout 0.5 in eval() is the same function as the golden model (dropout 0.1, eval).
+  expectClose(first, golden(file, "a.out"), 1e-5, "eval with dropout 0.5");
+
+  withDropout->train();
+  torch::manual_seed(0);
+  const torch::Tensor trained = withDropout->forward(x, t);
+  EXPECT_GT((trained - first).abs().max().item<double>(), 1e-3);
+}
+
+TEST(UNetTest, OutputShapeAndPerSampleResultsForAnyBatchSize) {
+  const StateDict file = readSafetensors(kGoldenPath);
+  UNet model(goldenConfigB());
+  loadGeneratedWeights(model, file, "b");
+  model->eval();
+  torch::NoGradGuard noGrad;
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::randn({5, 4, 16, 16});
+  const torch::Tensor t = torch::tensor({0.0F, 10.0F, 100.0F, 500.0F, 999.0F});
+  const torch::Tensor all = model->forward(x, t);
+  ASSERT_EQ(all.sizes(), (std::vector<int64_t>{5, 2, 16, 16}));
+  for (int64_t b : {1, 3}) {
+    const torch::Tensor part = model->forward(x.slice(0, 0, b), t.slice(0, 0, b));
+    ASSERT_EQ(part.sizes(), (std::vector<int64_t>{b, 2, 16, 16}));
+    expectClose(part, all.slice(0, 0, b), 1e-5, "batch " + std::to_string(b));
+  }
+  // One timestep for the whole batch.
+  const torch::Tensor shared = model->forward(x.slice(0, 0, 3), torch::tensor({100.0F}));
+  expectClose(shared, model->forward(x.slice(0, 0, 3), torch::full({3}, 100.0F)), 0.0,
+              "broadcast t");
+}
+
+TEST(UNetTest, RunsOnCudaLikeOnCpu) {
+  if (!torch::cuda::is_available()) {
+    GTEST_SKIP() << "no CUDA device";
+  }
+  const StateDict file = readSafetensors(kGoldenPath);
+  UNet model(goldenConfigA());
+  loadGeneratedWeights(model, file, "a");
+  model->eval();
+  model->to(torch::kCUDA);
+  struct Tf32Off {  // TF32 convolutions would round to 10-bit mantissas
+    bool was = at::globalContext().allowTF32CuDNN();
+    Tf32Off() { at::globalContext().setAllowTF32CuDNN(false); }
+    ~Tf32Off() { at::globalContext().setAllowTF32CuDNN(was); }
+  } off;
+  c10::InferenceMode guard;
+  const torch::Tensor out =
+      model->forward(golden(file, "a.x").to(torch::kCUDA), golden(file, "a.t").to(torch::kCUDA));
+  EXPECT_TRUE(out.is_cuda());
+  expectClose(out, golden(file, "a.out"), 1e-4, "CUDA");
+}
+
+}  // namespace
+}  // namespace ddim

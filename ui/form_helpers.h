@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QString>
+
+#include "interpolation.h"
+#include "timesteps.h"
+
+class QComboBox;
+class QSpinBox;
+class QWidget;
+
+// Small builders shared by the panels, so every panel offers the same choices the same way.
+
+/// The step schedules the issue lists: uniform, quad, trailing, linspace.
+[[nodiscard]] QComboBox* makeScheduleCombo(QWidget* parent);
+[[nodiscard]] ddim::SkipType scheduleOf(const QComboBox* combo);
+void selectSchedule(QComboBox* combo, ddim::SkipType skip);
+
+[[nodiscard]] QComboBox* makeInterpCombo(QWidget* parent);
+[[nodiscard]] ddim::InterpMode interpOf(const QComboBox* combo);
+void selectInterp(QComboBox* combo, ddim::InterpMode mode);
+
+/// A steps spin box, 1..1000.
+[[nodiscard]] QSpinBox* makeStepsSpin(int value, QWidget* parent);
+/// A seed spin box, 0..2^31-1.
+[[nodiscard]] QSpinBox* makeSeedSpin(QWidget* parent);

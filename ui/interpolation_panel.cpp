@@ -1,0 +1,295 @@
+#include "interpolation_panel.h"
+
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "app_settings.h"
+#include "form_helpers.h"
+#include "image_view.h"
+#include "latent_panel.h"
+#include "worker.h"
+#include "worker_host.h"
+
+namespace {
+constexpr int kSliderMax = 100;  // slider positions 0..100: alpha in steps of 0.01
+constexpr double kSame = 1e-9;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double maximum(const std::vector<double>& v) {
+  return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+}
+}  // namespace
+
+InterpolationPanel::InterpolationPanel(WorkerHost* host, QWidget* parent)
+    : QWidget(parent), host_(host) {
+  a_ = new LatentPanel(LatentSlot::kA, this);
+  b_ = new LatentPanel(LatentSlot::kB, this);
+  frame_ = new ImageView(tr("Interpolation"), this);
+  frame_->setPlaceholder(tr("Set latents A and B, then drag the slider"));
+  frame_->setMinimumSize(220, 240);
+  slider_ = new QSlider(Qt::Horizontal, this);
+  slider_->setRange(0, kSliderMax);
+  slider_->setPageStep(10);
+  slider_->setValue(kSliderMax / 2);
+  slider_->setToolTip(tr("Position between latent A (left) and latent B (right)"));
+  alphaLabel_ = new QLabel(this);
+  alphaLabel_->setMinimumWidth(60);
+  mode_ = makeInterpCombo(this);
+  steps_ = makeStepsSpin(10, this);
+  steps_->setToolTip(tr("Steps for slider frames: fewer steps, faster frames"));
+  cacheFrames_ = new QSpinBox(this);
+  cacheFrames_->setRange(2, 101);
+  cacheFrames_->setValue(21);
+  cacheFrames_->setToolTip(
+      tr("Frames precomputed along the path in the background, shown at once while dragging"));
+  cacheLabel_ = new QLabel(this);
+  stripFrames_ = new QSpinBox(this);
+  stripFrames_->setRange(2, 64);
+  stripFrames_->setValue(8);
+  stripFrames_->setToolTip(tr("Frames in an exported filmstrip or GIF"));
+  exportPng_ = new QPushButton(tr("Filmstrip PNG…"), this);
+  exportPng_->setToolTip(tr("Render the frames from A to B and save them side by side"));
+  exportGif_ = new QPushButton(tr("Animated GIF…"), this);
+  exportGif_->setToolTip(tr("Render the frames from A to B and save a looping GIF"));
+  exportFrame_ = new QPushButton(tr("Export frame…"), this);
+  exportFrame_->setToolTip(tr("Save the frame on screen as PNG"));
+  latencyLabel_ = new QLabel(this);
+  latencyLabel_->setToolTip(
+      tr("Time from moving the slider until a frame is painted (median and worst case)"));
+
+  auto* sliderRow = new QHBoxLayout;
+  sliderRow->addWidget(new QLabel(QStringLiteral("A"), this));
+  sliderRow->addWidget(slider_, 1);
+  sliderRow->addWidget(new QLabel(QStringLiteral("B"), this));
+  sliderRow->addWidget(alphaLabel_);
+
+  auto* form = new QGridLayout;
+  form->addWidget(new QLabel(tr("Path"), this), 0, 0);
+  form->addWidget(mode_, 0, 1);
+  form->addWidget(new QLabel(tr("Steps"), this), 0, 2);
+  form->addWidget(steps_, 0, 3);
+  form->addWidget(new QLabel(tr("Cache"), this), 1, 0);
+  form->addWidget(cacheFrames_, 1, 1);
+  form->addWidget(cacheLabel_, 1, 2, 1, 2);
+  form->addWidget(new QLabel(tr("Filmstrip"), this), 2, 0);
+  form->addWidget(stripFrames_, 2, 1);
+  auto* exports = new QHBoxLayout;
+  exports->addWidget(exportPng_);
+  exports->addWidget(exportGif_);
+  exports->addWidget(exportFrame_);
+  form->addLayout(exports, 3, 0, 1, 4);
+
+  auto* centre = new QVBoxLayout;
+  centre->addWidget(frame_, 1);
+  centre->addLayout(sliderRow);
+  centre->addLayout(form);
+  centre->addWidget(latencyLabel_);
+
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(a_, 1);
+  layout->addLayout(centre, 2);
+  layout->addWidget(b_, 1);
+
+  connect(slider_, &QSlider::valueChanged, this, &InterpolationPanel::onSliderMoved);
+  connect(frame_, &ImageView::painted, this, &InterpolationPanel::onPainted);
+  connect(mode_, &QComboBox::currentIndexChanged, this, &InterpolationPanel::restartPath);
+  connect(steps_, &QSpinBox::valueChanged, this, &InterpolationPanel::restartPath);
+  connect(cacheFrames_, &QSpinBox::valueChanged, this, &InterpolationPanel::restartPath);
+  connect(exportPng_, &QPushButton::clicked, this, [this] { Q_EMIT filmstripRequested(false); });
+  connect(exportGif_, &QPushButton::clicked, this, [this] { Q_EMIT filmstripRequested(true); });
+  connect(exportFrame_, &QPushButton::clicked, this, [this] {
+    Q_EMIT exportRequested(frame_->image(),
+                           QStringLiteral("interpolation-%1.png").arg(shownAlpha_, 0, 'f', 2));
+  });
+  Worker* worker = host_->worker();
+  connect(worker, &Worker::sliderFrame, this, &InterpolationPanel::onSliderFrame);
+  connect(worker, &Worker::pathFrame, this, &InterpolationPanel::onPathFrame);
+  connect(worker, &Worker::sliderFailed, this, [this](const QString& reason) {
+    frame_->setCaption(tr("Cannot render: %1").arg(reason));
+  });
+  updateLabels();
+}
+
+LatentPanel* InterpolationPanel::latentPanel(LatentSlot slot) const {
+  return slot == LatentSlot::kA ? a_ : b_;
+}
+
+void InterpolationPanel::setState(bool model, bool busy) {
+  model_ = model;
+  busy_ = busy;
+  a_->setState(model, busy);
+  b_->setState(model, busy);
+  const bool path = model && a_->hasLatent() && b_->hasLatent();
+  exportPng_->setEnabled(path && !busy);
+  exportGif_->setEnabled(path && !busy);
+  exportFrame_->setEnabled(!frame_->image().isNull());
+}
+
+void InterpolationPanel::onModelLoaded() {
+  model_ = true;
+  restartPath();
+}
+
+void InterpolationPanel::onLatentChanged(const LatentInfo& info) {
+  latentPanel(info.slot)->showLatent(info);
+  setState(model_, busy_);
+  restartPath();
+}
+
+double InterpolationPanel::alpha() const {
+  return static_cast<double>(slider_->value()) / kSliderMax;
+}
+
+void InterpolationPanel::setAlpha(double alpha) {
+  slider_->setValue(static_cast<int>(std::lround(alpha * kSliderMax)));
+}
+
+PathParams InterpolationPanel::params() const {
+  PathParams p;
+  p.mode = interpOf(mode_);
+  p.steps = steps_->value();
+  return p;
+}
+
+int InterpolationPanel::filmstripFrames() const { return stripFrames_->value(); }
+
+LatencyStats InterpolationPanel::latency() const {
+  LatencyStats s;
+  s.moves = static_cast<int>(firstMs_.size());
+  s.firstMedianMs = median(firstMs_);
+  s.firstMaxMs = maximum(firstMs_);
+  s.exact = static_cast<int>(exactMs_.size());
+  s.exactMedianMs = median(exactMs_);
+  s.exactMaxMs = maximum(exactMs_);
+  return s;
+}
+
+void InterpolationPanel::onSliderMoved(int /*value*/) {
+  const double a = alpha();
+  moveTimer_.start();
+  awaitFirst_ = true;
+  awaitExact_ = true;
+  if (auto nearest = cache_.nearest(a)) {
+    show(nearest->alpha, nearest->image, {});
+  }
+  if (!cache_.contains(a)) requestExact();
+  updateLabels();
+}
+
+void InterpolationPanel::requestExact() {
+  if (!model_ || !a_->hasLatent() || !b_->hasLatent()) return;
+  SliderRequest request;
+  request.alpha = alpha();
+  request.params = params();
+  lastSlider_ = host_->requestSlider(request);
+}
+
+void InterpolationPanel::onSliderFrame(const SliderFrame& frame) {
+  if (frame.generation < firstValidSlider_) return;  // rendered with older latents or settings
+  cache_.insert(frame.alpha, frame.image);
+  const double a = alpha();
+  if (shownAlpha_ < 0 || std::abs(frame.alpha - a) <= std::abs(shownAlpha_ - a)) {
+    show(frame.alpha, frame.image, tr("(%1 ms)").arg(frame.milliseconds, 0, 'f', 0));
+  }
+  updateLabels();
+}
+
+void InterpolationPanel::onPathFrame(const PathFrame& frame) {
+  if (frame.generation != pathGeneration_) return;
+  cache_.insert(frame.alpha, frame.image);
+  const double a = alpha();
+  if (shownAlpha_ < 0 || std::abs(frame.alpha - a) < std::abs(shownAlpha_ - a)) {
+    show(frame.alpha, frame.image, {});
+  }
+  updateLabels();
+}
+
+void InterpolationPanel::show(double alpha, const QImage& image, const QString& note) {
+  shownAlpha_ = alpha;
+  const bool exact = std::abs(alpha - this->alpha()) < kSame;
+  QString caption = exact ? tr("α = %1, %2 steps").arg(alpha, 0, 'f', 2).arg(steps_->value())
+                          : tr("nearest cached frame: α = %1").arg(alpha, 0, 'f', 2);
+  if (!note.isEmpty()) caption += QLatin1Char(' ') + note;
+  frame_->setImage(image, caption);
+  exportFrame_->setEnabled(true);
+}
+
+void InterpolationPanel::onPainted() {
+  if (!moveTimer_.isValid() || (!awaitFirst_ && !awaitExact_)) return;
+  const double ms = moveTimer_.nsecsElapsed() / 1e6;
+  if (awaitFirst_) {
+    firstMs_.push_back(ms);
+    awaitFirst_ = false;
+  }
+  if (awaitExact_ && std::abs(shownAlpha_ - alpha()) < kSame) {
+    exactMs_.push_back(ms);
+    awaitExact_ = false;
+  }
+  updateLabels();
+}
+
+void InterpolationPanel::restartPath() {
+  cache_.clear();
+  firstValidSlider_ = lastSlider_ + 1;
+  shownAlpha_ = -1;
+  if (!model_ || !a_->hasLatent() || !b_->hasLatent()) {
+    frame_->clear();
+    updateLabels();
+    return;
+  }
+  PathRequest request;
+  request.params = params();
+  request.frames = cacheFrames_->value();
+  pathGeneration_ = host_->preparePath(request);
+  requestExact();
+  updateLabels();
+}
+
+void InterpolationPanel::updateLabels() {
+  alphaLabel_->setText(tr("α = %1").arg(alpha(), 0, 'f', 2));
+  cacheLabel_->setText(tr("%1 frames cached").arg(cache_.size()));
+  const LatencyStats s = latency();
+  if (s.moves == 0) {
+    latencyLabel_->setText(tr("Slider latency: not measured yet"));
+  } else {
+    latencyLabel_->setText(tr("Slider latency: first frame %1 ms (max %2), exact frame %3 ms "
+                              "(max %4), median of %5 moves")
+                               .arg(s.firstMedianMs, 0, 'f', 0)
+                               .arg(s.firstMaxMs, 0, 'f', 0)
+                               .arg(s.exactMedianMs, 0, 'f', 0)
+                               .arg(s.exactMaxMs, 0, 'f', 0)
+                               .arg(s.moves));
+  }
+}
+
+void InterpolationPanel::restore(const AppSettings& settings) {
+  selectInterp(mode_, static_cast<ddim::InterpMode>(
+                          settings.value(QStringLiteral("interp/mode"), 0).toInt()));
+  steps_->setValue(settings.value(QStringLiteral("interp/steps"), 10).toInt());
+  cacheFrames_->setValue(settings.value(QStringLiteral("interp/cacheFrames"), 21).toInt());
+  stripFrames_->setValue(settings.value(QStringLiteral("interp/filmstripFrames"), 8).toInt());
+  a_->setSeed(settings.value(QStringLiteral("latent/seedA"), 1).toULongLong());
+  b_->setSeed(settings.value(QStringLiteral("latent/seedB"), 2).toULongLong());
+}
+
+void InterpolationPanel::save(AppSettings& settings) const {
+  settings.setValue(QStringLiteral("interp/mode"), static_cast<int>(interpOf(mode_)));
+  settings.setValue(QStringLiteral("interp/steps"), steps_->value());
+  settings.setValue(QStringLiteral("interp/cacheFrames"), cacheFrames_->value());
+  settings.setValue(QStringLiteral("interp/filmstripFrames"), stripFrames_->value());
+  settings.setValue(QStringLiteral("latent/seedA"), a_->seed());
+  settings.setValue(QStringLiteral("latent/seedB"), b_->seed());
+}

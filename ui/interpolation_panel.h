@@ -1,0 +1,105 @@
+#pragma once
+
+#include <QElapsedTimer>
+#include <QWidget>
+#include <vector>
+
+#include "frame_cache.h"
+#include "worker_types.h"
+
+class AppSettings;
+class ImageView;
+class LatentPanel;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class WorkerHost;
+
+/// Slider latency, measured from the slider's value change to the paint that shows a frame.
+struct LatencyStats {
+  int moves = 0;             // slider positions measured
+  double firstMedianMs = 0;  // until some frame (nearest cached or exact) was painted
+  double firstMaxMs = 0;
+  int exact = 0;  // positions whose exact frame was painted before the next move
+  double exactMedianMs = 0;
+  double exactMaxMs = 0;
+};
+
+/// Latents A and B with the interpolation slider between them. While the slider is dragged the
+/// nearest cached frame is shown at once; the exact frame for the position follows (latest wins,
+/// no backlog). In the background the worker fills the cache with frames along the path.
+class InterpolationPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  InterpolationPanel(WorkerHost* host, QWidget* parent = nullptr);
+
+  [[nodiscard]] LatentPanel* latentPanel(LatentSlot slot) const;
+  void setState(bool model, bool busy);
+  void onModelLoaded();
+  void onLatentChanged(const LatentInfo& info);
+
+  [[nodiscard]] double alpha() const;
+  void setAlpha(double alpha);
+  [[nodiscard]] PathParams params() const;
+  [[nodiscard]] int filmstripFrames() const;
+  [[nodiscard]] LatencyStats latency() const;
+  /// Every measured move's time to its first painted frame, in order (ms).
+  [[nodiscard]] const std::vector<double>& firstFrameLatencies() const { return firstMs_; }
+  /// Time to the exact frame, for the moves whose exact frame came before the next move (ms).
+  [[nodiscard]] const std::vector<double>& exactFrameLatencies() const { return exactMs_; }
+  [[nodiscard]] int cachedFrames() const { return cache_.size(); }
+  [[nodiscard]] ImageView* frameView() const { return frame_; }
+  [[nodiscard]] QSlider* slider() const { return slider_; }
+  /// Alpha of the frame on screen (-1 when none).
+  [[nodiscard]] double shownAlpha() const { return shownAlpha_; }
+
+  void restore(const AppSettings& settings);
+  void save(AppSettings& settings) const;
+
+ Q_SIGNALS:
+  void filmstripRequested(bool gif);
+  void exportRequested(const QImage& image, const QString& suggestedName);
+
+ private:
+  void onSliderMoved(int value);
+  void onSliderFrame(const SliderFrame& frame);
+  void onPathFrame(const PathFrame& frame);
+  void onPainted();
+  void restartPath();
+  void requestExact();
+  void show(double alpha, const QImage& image, const QString& caption);
+  void updateLabels();
+
+  WorkerHost* host_;
+  LatentPanel* a_ = nullptr;
+  LatentPanel* b_ = nullptr;
+  ImageView* frame_ = nullptr;
+  QSlider* slider_ = nullptr;
+  QLabel* alphaLabel_ = nullptr;
+  QComboBox* mode_ = nullptr;
+  QSpinBox* steps_ = nullptr;
+  QSpinBox* cacheFrames_ = nullptr;
+  QLabel* cacheLabel_ = nullptr;
+  QSpinBox* stripFrames_ = nullptr;
+  QPushButton* exportPng_ = nullptr;
+  QPushButton* exportGif_ = nullptr;
+  QPushButton* exportFrame_ = nullptr;
+  QLabel* latencyLabel_ = nullptr;
+
+  bool model_ = false;
+  bool busy_ = false;
+  FrameCache cache_;
+  quint64 pathGeneration_ = 0;
+  quint64 firstValidSlider_ = 0;  // slider frames older than this used other parameters
+  quint64 lastSlider_ = 0;
+  double shownAlpha_ = -1;
+
+  QElapsedTimer moveTimer_;
+  bool awaitFirst_ = false;
+  bool awaitExact_ = false;
+  std::vector<double> firstMs_;
+  std::vector<double> exactMs_;
+};

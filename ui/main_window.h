@@ -1,0 +1,118 @@
+#pragma once
+
+#include <QMainWindow>
+#include <memory>
+#include <optional>
+
+#include "file_dialogs.h"
+#include "worker_types.h"
+
+class AppMenus;
+class AppSettings;
+class ComparePanel;
+class Exporter;
+class ImagePanel;
+class InterpolationPanel;
+class InvertPanel;
+class JobBar;
+class QLabel;
+class QTabWidget;
+class SamplePanel;
+class WorkerHost;
+
+struct MainWindowOptions {
+  QString device = QStringLiteral("auto");
+  int threads = 0;                    // <= 0: LibTorch's default
+  std::optional<ModelRequest> model;  // else the last model, else the bundled default
+  QString image;                      // opened at start when set
+  QString settingsPath;               // INI file; empty: the user's settings
+};
+
+/// DDIM Studio's window: the image and what the model sees on the left, tabs for inversion,
+/// latents and interpolation, sampling and the step-count comparison, and the job bar below.
+/// Every diffusion job runs on the worker thread; the window only sends requests and shows results.
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(const MainWindowOptions& options, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  void openImageFile(const QString& path);
+  void openImageData(const QImage& image, const QString& name);
+  void openModel(const ModelRequest& model);
+  void chooseImage();
+  void chooseModelFolder();
+  void chooseModelFiles();
+  void paste();
+  void runInvert();
+  void runSample();
+  void runCompare();
+  void latentFromSeed(LatentSlot slot, quint64 seed);
+  void openLatent(LatentSlot slot);
+  void saveLatent(LatentSlot slot);
+  void exportFilmstrip(bool gif);
+  /// Exports what the current tab shows (Ctrl+S).
+  void exportCurrent();
+  /// Asks where, then writes `image` as PNG (never replacing a file without asking).
+  bool exportImage(const QImage& image, const QString& suggestedName);
+  void cancelJob();
+  void showAbout();
+  /// Replaces the file dialogs (tests and the scripted demo answer them).
+  void setFileDialogs(const FileDialogs& dialogs);
+
+  [[nodiscard]] WorkerHost* host() const { return host_; }
+  [[nodiscard]] bool busy() const;
+  [[nodiscard]] bool modelLoaded() const { return model_.has_value(); }
+  [[nodiscard]] QString modelText() const;
+  [[nodiscard]] QString errorText() const;
+  [[nodiscard]] QString jobText() const;
+  [[nodiscard]] AppSettings& settings() const { return *settings_; }
+  [[nodiscard]] QTabWidget* tabs() const { return tabs_; }
+  [[nodiscard]] ImagePanel* imagePanel() const { return imagePanel_; }
+  [[nodiscard]] InvertPanel* invertPanel() const { return invertPanel_; }
+  [[nodiscard]] InterpolationPanel* interpolationPanel() const { return interpPanel_; }
+  [[nodiscard]] SamplePanel* samplePanel() const { return samplePanel_; }
+  [[nodiscard]] ComparePanel* comparePanel() const { return comparePanel_; }
+
+ Q_SIGNALS:
+  /// After the window has shown the end of a job.
+  void jobEnded(JobKind kind, bool succeeded);
+  void fileWritten(const QString& path);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildLayout();
+  void connectWorker();
+  void loadStartupModel(const MainWindowOptions& options);
+  void onModelLoaded(const ModelInfo& info);
+  void onJobEnded(JobKind kind, const QString& message, bool succeeded);
+  void showError(const QString& message);
+  void updateState();
+  void saveSettings();
+
+  std::unique_ptr<AppSettings> settings_;
+  WorkerHost* host_ = nullptr;
+  AppMenus* menus_ = nullptr;
+  Exporter* exporter_ = nullptr;
+  QLabel* modelLabel_ = nullptr;
+  QLabel* errorBanner_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  ImagePanel* imagePanel_ = nullptr;
+  InvertPanel* invertPanel_ = nullptr;
+  InterpolationPanel* interpPanel_ = nullptr;
+  SamplePanel* samplePanel_ = nullptr;
+  ComparePanel* comparePanel_ = nullptr;
+  JobBar* jobBar_ = nullptr;
+
+  std::optional<ModelInfo> model_;
+  std::optional<ModelRequest> pendingModel_;  // being loaded, remembered once it loads
+  QString pendingImagePath_;
+  QString deviceWarning_;  // the requested device could not be used
+  QString lastError_;
+  std::optional<JobKind> runningJob_;
+};

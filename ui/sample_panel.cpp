@@ -1,0 +1,113 @@
+#include "sample_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "app_settings.h"
+#include "form_helpers.h"
+#include "image_view.h"
+
+SamplePanel::SamplePanel(QWidget* parent) : QWidget(parent) {
+  source_ = new QComboBox(this);
+  source_->addItem(tr("latent A"), static_cast<int>(LatentSource::kA));
+  source_->addItem(tr("latent B"), static_cast<int>(LatentSource::kB));
+  source_->addItem(tr("slider position between A and B"), static_cast<int>(LatentSource::kPath));
+  source_->setToolTip(tr("The latent x_T to sample from"));
+  steps_ = makeStepsSpin(50, this);
+  eta_ = new QDoubleSpinBox(this);
+  eta_->setRange(0.0, 1.0);
+  eta_->setSingleStep(0.1);
+  eta_->setDecimals(2);
+  eta_->setToolTip(tr("0: deterministic DDIM; 1: DDPM's posterior variance (paper Eq. 16)"));
+  schedule_ = makeScheduleCombo(this);
+  seed_ = makeSeedSpin(this);
+  seed_->setToolTip(tr("Seed of the noise added at each step when eta > 0"));
+  clip_ = new QCheckBox(tr("Clip predicted x0 to [-1, 1]"), this);
+  clip_->setToolTip(tr("Off in the official code; diffusers clips by default"));
+  sample_ = new QPushButton(tr("Sample"), this);
+  sample_->setToolTip(tr("Regenerate the image from the chosen latent with these settings"));
+  export_ = new QPushButton(tr("Export…"), this);
+  export_->setEnabled(false);
+  result_ = new ImageView(tr("Sample"), this);
+  result_->setPlaceholder(tr("Set a latent, then press Sample"));
+
+  auto* form = new QFormLayout;
+  form->addRow(tr("From"), source_);
+  form->addRow(tr("Steps"), steps_);
+  form->addRow(tr("Eta"), eta_);
+  form->addRow(tr("Schedule"), schedule_);
+  form->addRow(tr("Noise seed"), seed_);
+  form->addRow(QString(), clip_);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(sample_);
+  buttons->addWidget(export_);
+  form->addRow(buttons);
+  auto* left = new QVBoxLayout;
+  left->addLayout(form);
+  left->addStretch(1);
+  auto* layout = new QHBoxLayout(this);
+  layout->addLayout(left);
+  layout->addWidget(result_, 1);
+
+  connect(sample_, &QPushButton::clicked, this, &SamplePanel::sampleRequested);
+  connect(export_, &QPushButton::clicked, this, [this] {
+    Q_EMIT exportRequested(result_->image(),
+                           QStringLiteral("sample-%1steps.png").arg(steps_->value()));
+  });
+  connect(eta_, &QDoubleSpinBox::valueChanged, this, &SamplePanel::updateSeedEnabled);
+  updateSeedEnabled();
+  setState(false, false);
+}
+
+void SamplePanel::setState(bool model, bool busy) { sample_->setEnabled(model && !busy); }
+
+void SamplePanel::showResult(const SampleResult& r) {
+  result_->setImage(r.image, tr("%1 steps, %2 s").arg(r.steps).arg(r.seconds, 0, 'f', 2));
+  export_->setEnabled(true);
+}
+
+void SamplePanel::showPreview(const QImage& predictedX0) {
+  result_->setImage(predictedX0, tr("predicted x0 (running)"));
+}
+
+SampleRequest SamplePanel::request() const {
+  SampleRequest r;
+  r.source = static_cast<LatentSource>(source_->currentData().toInt());
+  r.steps = steps_->value();
+  r.eta = eta_->value();
+  r.skip = scheduleOf(schedule_);
+  r.clip = clip_->isChecked();
+  r.seed = static_cast<quint64>(seed_->value());
+  return r;
+}
+
+void SamplePanel::setSteps(int steps) { steps_->setValue(steps); }
+
+void SamplePanel::setSource(LatentSource source) {
+  source_->setCurrentIndex(source_->findData(static_cast<int>(source)));
+}
+
+void SamplePanel::updateSeedEnabled() { seed_->setEnabled(eta_->value() > 0); }
+
+void SamplePanel::restore(const AppSettings& settings) {
+  steps_->setValue(settings.value(QStringLiteral("sample/steps"), 50).toInt());
+  eta_->setValue(settings.value(QStringLiteral("sample/eta"), 0.0).toDouble());
+  selectSchedule(schedule_, static_cast<ddim::SkipType>(
+                                settings.value(QStringLiteral("sample/schedule"), 0).toInt()));
+  seed_->setValue(settings.value(QStringLiteral("sample/seed"), 0).toInt());
+  clip_->setChecked(settings.value(QStringLiteral("sample/clip"), false).toBool());
+}
+
+void SamplePanel::save(AppSettings& settings) const {
+  settings.setValue(QStringLiteral("sample/steps"), steps_->value());
+  settings.setValue(QStringLiteral("sample/eta"), eta_->value());
+  settings.setValue(QStringLiteral("sample/schedule"), static_cast<int>(scheduleOf(schedule_)));
+  settings.setValue(QStringLiteral("sample/seed"), seed_->value());
+  settings.setValue(QStringLiteral("sample/clip"), clip_->isChecked());
+}

@@ -1,0 +1,525 @@
+#include "worker.h"
+
+#include <ATen/ATen.h>
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QMetaObject>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <exception>
+#include <new>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "device.h"
+#include "errors.h"
+#include "image_io.h"
+#include "interpolation.h"
+#include "inversion.h"
+#include "job_meter.h"
+#include "model_loader.h"
+#include "noise.h"
+#include "npy.h"
+#include "qt_tensor.h"
+#include "sampler.h"
+
+namespace {
+
+constexpr int kPathBatch = 4;  // frames per background batch: small, so the slider gets in quickly
+
+QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+
+std::string shapeString(at::IntArrayRef shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    out += (i ? ", " : "") + std::to_string(shape[i]);
+  }
+  return out + "]";
+}
+
+/// The reason of the exception being handled, for the window.
+QString describeCurrentException() {
+  try {
+    throw;
+  } catch (const ddim::Error& e) {
+    return fromStd(e.what());
+  } catch (const std::bad_alloc&) {
+    return QObject::tr("out of memory");
+  } catch (const c10::Error& e) {
+    const QString what = fromStd(e.what_without_backtrace());
+    return what.contains(QLatin1String("out of memory"), Qt::CaseInsensitive)
+               ? QObject::tr("out of memory: %1").arg(what)
+               : what;
+  } catch (const std::exception& e) {
+    return fromStd(e.what());
+  } catch (...) {
+    return QObject::tr("unknown error");
+  }
+}
+
+/// Indices 0..n-1 coarse to fine: both ends, the middle, then the quarters, and so on, so that a
+/// partly filled cache already covers the whole path.
+std::vector<int> coarseToFine(int n) {
+  std::vector<int> order;
+  if (n <= 0) return order;
+  std::vector<bool> seen(n, false);
+  auto visit = [&](int i) {
+    if (!seen[i]) {
+      seen[i] = true;
+      order.push_back(i);
+    }
+  };
+  visit(0);
+  visit(n - 1);
+  std::vector<std::pair<int, int>> spans = {{0, n - 1}};
+  while (!spans.empty()) {
+    std::vector<std::pair<int, int>> next;
+    for (const auto& [lo, hi] : spans) {
+      if (hi - lo < 2) continue;
+      const int mid = (lo + hi) / 2;
+      visit(mid);
+      next.emplace_back(lo, mid);
+      next.emplace_back(mid, hi);
+    }
+    spans = std::move(next);
+  }
+  return order;
+}
+
+ddim::SampleOptions sampleOptions(const SampleRequest& r) {
+  ddim::SampleOptions o;
+  o.steps = r.steps;
+  o.eta = r.eta;
+  o.skip = r.skip;
+  o.clipX0 = r.clip;
+  o.noiseSeed = r.seed;
+  return o;
+}
+
+ddim::SampleOptions pathOptions(const PathParams& p) {
+  ddim::SampleOptions o;
+  o.steps = p.steps;
+  o.skip = p.skip;
+  return o;
+}
+
+}  // namespace
+
+struct Worker::State {
+  c10::Device device = c10::Device(c10::kCPU);
+  std::unique_ptr<ddim::LoadedModel> model;
+  at::Tensor image01;  // [3, H, W] in [0, 1], CPU
+  QString imageName;
+  at::Tensor x0;                      // [1, C, R, R] model space, on the model's device
+  std::array<at::Tensor, 2> latents;  // [1, C, R, R] on the model's device
+
+  PathRequest path;  // the background cache being filled
+  at::Tensor pathA, pathB;
+  std::vector<int> pathOrder;
+  size_t pathNext = 0;
+  bool pathActive = false;
+
+  [[nodiscard]] const ddim::LoadedModel& requireModel() const {
+    if (!model) throw ddim::Error("no model loaded: use File > Open Model");
+    return *model;
+  }
+  [[nodiscard]] at::Tensor& latent(LatentSlot slot) {
+    return latents[slot == LatentSlot::kA ? 0 : 1];
+  }
+  [[nodiscard]] at::Tensor requireLatent(LatentSlot slot) {
+    const at::Tensor& z = latent(slot);
+    if (!z.defined()) {
+      throw ddim::Error("latent " + slotName(slot).toStdString() +
+                        " is empty: invert an image into it, or set it from a seed or a .npy file");
+    }
+    return z;
+  }
+  [[nodiscard]] at::Tensor sourceLatent(const SampleRequest& r) {
+    switch (r.source) {
+      case LatentSource::kA:
+        return requireLatent(LatentSlot::kA);
+      case LatentSource::kB:
+        return requireLatent(LatentSlot::kB);
+      case LatentSource::kPath:
+        break;
+    }
+    return ddim::interpolate(requireLatent(LatentSlot::kA), requireLatent(LatentSlot::kB), r.alpha,
+                             r.mode);
+  }
+  [[nodiscard]] std::vector<int64_t> latentShape() const {
+    const auto& c = requireModel().config;
+    return {1, c.model.inChannels, c.imageSize, c.imageSize};
+  }
+  /// Recomputes what the model sees of the current image; null image without model or image.
+  QImage updateModelView() {
+    x0 = at::Tensor();
+    if (!model || !image01.defined()) return {};
+    const at::Tensor view = ddim::cropAndResize(image01, model->config.imageSize);
+    x0 = (view * 2 - 1).unsqueeze(0).to(model->device);
+    return toQImage(ddim::toRgb8From01(view));
+  }
+};
+
+Worker::Worker(QObject* parent) : QObject(parent), state_(std::make_unique<State>()) {
+  registerWorkerTypes();
+}
+
+Worker::~Worker() = default;
+
+quint64 Worker::issueTicket() {
+  pathAbort_.store(true);  // a job is coming: the background cache gives way
+  return ++issued_;
+}
+
+void Worker::cancel() {
+  QMutexLocker lock(&cancelMutex_);
+  cancelledThrough_ = issued_.load();
+  cancel_.store(true);
+}
+
+void Worker::stop() {
+  stopping_.store(true);
+  pathAbort_.store(true);
+  cancel();
+}
+
+quint64 Worker::requestSlider(SliderRequest request) {
+  QMutexLocker lock(&sliderMutex_);
+  request.generation = ++sliderGeneration_;
+  pendingSlider_ = request;
+  pathAbort_.store(true);  // the slider goes before the background cache
+  if (!sliderQueued_) {
+    sliderQueued_ = true;
+    QMetaObject::invokeMethod(this, &Worker::processSlider, Qt::QueuedConnection);
+  }
+  return request.generation;
+}
+
+quint64 Worker::newPathGeneration() {
+  pathAbort_.store(true);
+  return ++pathGeneration_;
+}
+
+bool Worker::beginJob(quint64 ticket) {
+  QMutexLocker lock(&cancelMutex_);
+  begun_.store(std::max(begun_.load(), ticket));
+  if (stopping_.load() || (ticket != 0 && ticket <= cancelledThrough_)) return false;
+  cancel_.store(false);
+  return true;
+}
+
+void Worker::runJob(JobKind kind, quint64 ticket, const std::function<void()>& body) {
+  if (!beginJob(ticket)) {
+    Q_EMIT cancelled(kind);
+    return;
+  }
+  Q_EMIT started(kind);
+  try {
+    // Thread-local, and on for every job that runs the network. Not while loading: a model built
+    // under InferenceMode has inference-tensor weights, whose version counter core's packed
+    // convolution reads.
+    std::optional<c10::InferenceMode> guard;
+    if (kind != JobKind::kLoadModel) guard.emplace();
+    body();
+    Q_EMIT finished(kind);
+  } catch (const ddim::Cancelled&) {
+    Q_EMIT cancelled(kind);
+  } catch (...) {
+    Q_EMIT failed(kind, describeCurrentException());
+  }
+}
+
+void Worker::initialise(const QString& device, int threads) {
+  try {
+    // OpenMP's thread count is per thread and LibTorch may start this one with 1: always set it
+    // here, on the thread that runs the network (<= 0: all cores).
+    ddim::setCpuThreads(threads);
+    state_->device = ddim::parseDevice(device.toStdString());
+  } catch (...) {
+    Q_EMIT deviceWarning(
+        tr("Cannot use device %1: %2; using the CPU").arg(device, describeCurrentException()));
+    state_->device = c10::Device(c10::kCPU);
+  }
+  Q_EMIT deviceChosen(fromStd(ddim::describeDevice(state_->device)));
+}
+
+void Worker::loadModel(const ModelRequest& request) {
+  runJob(JobKind::kLoadModel, request.ticket, [&] {
+    State& s = *state_;
+    ddim::ModelSource source;
+    source.folder = request.folder.toStdString();
+    source.configPath = request.configPath.toStdString();
+    source.weightsPath = request.weightsPath.toStdString();
+    auto loaded = std::make_unique<ddim::LoadedModel>(ddim::loadModel(source, s.device));
+    s.model = std::move(loaded);  // only now: a failed load keeps the previous model
+
+    ModelInfo info;
+    const auto& m = *s.model;
+    info.name = fromStd(m.name);
+    info.source = request.folder.isEmpty() ? request.weightsPath : request.folder;
+    info.format = fromStd(ddim::toString(m.format));
+    info.device = fromStd(ddim::describeDevice(m.device));
+    info.resolution = m.config.imageSize;
+    info.channels = m.config.model.inChannels;
+    info.parameters = m.parameterCount;
+    info.numTimesteps = m.schedule.numTimesteps();
+
+    const auto shape = s.latentShape();
+    for (LatentSlot slot : {LatentSlot::kA, LatentSlot::kB}) {
+      at::Tensor& z = s.latent(slot);
+      if (z.defined() && z.sizes().vec() != shape) z = at::Tensor();
+      if (z.defined()) z = z.to(m.device);
+    }
+    s.pathActive = false;
+    Q_EMIT modelLoaded(info);
+    for (LatentSlot slot : {LatentSlot::kA, LatentSlot::kB}) {
+      if (!s.latent(slot).defined()) Q_EMIT latentChanged(LatentInfo{slot, {}, {}});
+    }
+    if (s.image01.defined()) {
+      Q_EMIT imageLoaded(
+          ImageInfo{s.imageName, toQImage(ddim::toRgb8From01(s.image01)), s.updateModelView()});
+    }
+  });
+}
+
+void Worker::loadImage(const ImageRequest& request) {
+  runJob(JobKind::kLoadImage, request.ticket, [&] {
+    State& s = *state_;
+    at::Tensor rgb = request.path.isEmpty() ? qImageToRgb01(request.image)
+                                            : ddim::readImage(request.path.toStdString());
+    if (rgb.numel() == 0) throw ddim::Error("the image is empty");
+    s.image01 = rgb;
+    s.imageName = request.name.isEmpty() ? QFileInfo(request.path).fileName() : request.name;
+    Q_EMIT imageLoaded(
+        ImageInfo{s.imageName, toQImage(ddim::toRgb8From01(rgb)), s.updateModelView()});
+  });
+}
+
+void Worker::invert(const InvertRequest& request) {
+  runJob(JobKind::kInvert, request.ticket, [&] {
+    State& s = *state_;
+    const auto& m = s.requireModel();
+    if (!s.x0.defined()) throw ddim::Error("no image to invert: open an image first");
+    ddim::InvertOptions inv;
+    inv.steps = request.steps;
+    inv.skip = request.skip;
+    inv.validate(m.schedule.numTimesteps());
+    ddim::SampleOptions back;
+    back.steps = request.steps;
+    back.skip = request.skip;
+    const int calls = ddim::countNetworkCalls(back, m.schedule.numTimesteps());
+    JobMeter meter(this, JobKind::kInvert, 2 * calls);
+
+    const at::Tensor z = ddim::invert(m.denoiser, m.schedule, s.x0, inv, meter.control(&cancel_));
+    meter.advance(calls);
+    s.latent(request.target) = z;
+    const QImage latentImage = toQImage(ddim::visualiseLatent(z));
+    Q_EMIT latentChanged(
+        LatentInfo{request.target, latentImage,
+                   tr("inverted %1, %2 steps").arg(s.imageName).arg(request.steps)});
+
+    const at::Tensor recon = ddim::sample(m.denoiser, m.schedule, z, back, meter.control(&cancel_));
+    const ddim::ImageError err = ddim::imageError(recon, s.x0);
+    Q_EMIT inverted(InvertResult{request.target, latentImage, modelSpaceToQImage(recon), err.mse,
+                                 err.psnr, request.steps, meter.seconds()});
+  });
+}
+
+void Worker::setLatent(const LatentRequest& request) {
+  runJob(JobKind::kLatent, request.ticket, [&] {
+    State& s = *state_;
+    const std::string path = request.path.toStdString();
+    if (request.source == LatentRequest::Source::kSave) {
+      ddim::writeNpy(path, s.requireLatent(request.slot).to(at::kCPU));
+      Q_EMIT latentSaved(request.slot, request.path);
+      return;
+    }
+    const auto& m = s.requireModel();
+    const auto shape = s.latentShape();
+    at::Tensor z;
+    QString origin;
+    if (request.source == LatentRequest::Source::kSeed) {
+      z = ddim::seededNoise(shape, request.seed, m.device);
+      origin = tr("seed %1").arg(request.seed);
+    } else {
+      z = ddim::readNpy(path);
+      if (z.dim() == 3) z = z.unsqueeze(0);
+      if (z.sizes().vec() != shape) {
+        throw ddim::Error(path + ": latent shape " + shapeString(z.sizes()) +
+                          " does not match the model's " + shapeString(shape));
+      }
+      z = z.to(m.device);
+      origin = QFileInfo(request.path).fileName();
+    }
+    s.latent(request.slot) = z;
+    Q_EMIT latentChanged(LatentInfo{request.slot, toQImage(ddim::visualiseLatent(z)), origin});
+  });
+}
+
+void Worker::sample(const SampleRequest& request) {
+  runJob(JobKind::kSample, request.ticket, [&] {
+    State& s = *state_;
+    const auto& m = s.requireModel();
+    const ddim::SampleOptions o = sampleOptions(request);
+    o.validate(m.schedule.numTimesteps());
+    const at::Tensor z = s.sourceLatent(request);
+    JobMeter meter(this, JobKind::kSample, ddim::countNetworkCalls(o, m.schedule.numTimesteps()));
+    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, z, o, meter.control(&cancel_));
+    Q_EMIT sampled(SampleResult{modelSpaceToQImage(x), request.steps, meter.seconds(), {}});
+  });
+}
+
+void Worker::compare(const CompareRequest& request) {
+  runJob(JobKind::kCompare, request.sample.ticket, [&] {
+    State& s = *state_;
+    const auto& m = s.requireModel();
+    const int T = m.schedule.numTimesteps();
+    std::vector<int> counts(request.stepCounts.begin(), request.stepCounts.end());
+    std::sort(counts.begin(), counts.end());
+    counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+    if (counts.empty()) throw ddim::Error("no step counts to compare");
+    int total = 0;
+    for (int steps : counts) {
+      ddim::SampleOptions o = sampleOptions(request.sample);
+      o.steps = steps;
+      o.validate(T);
+      total += ddim::countNetworkCalls(o, T);
+    }
+    const at::Tensor z = s.sourceLatent(request.sample);
+    JobMeter meter(this, JobKind::kCompare, total);
+    QVector<CompareItem> items;
+    std::vector<at::Tensor> images;
+    for (int steps : counts) {
+      ddim::SampleOptions o = sampleOptions(request.sample);
+      o.steps = steps;
+      QElapsedTimer timer;
+      timer.start();
+      images.push_back(ddim::sample(m.denoiser, m.schedule, z, o, meter.control(&cancel_)));
+      meter.advance(ddim::countNetworkCalls(o, T));
+      CompareItem item{steps, modelSpaceToQImage(images.back()), timer.nsecsElapsed() / 1e9};
+      Q_EMIT compareItem(item);
+      items.push_back(item);
+    }
+    for (int i = 0; i < items.size(); ++i) {
+      const ddim::ImageError err = ddim::imageError(images[i], images.back());
+      items[i].rmse = std::sqrt(err.mse);
+      items[i].psnr = err.psnr;
+    }
+    Q_EMIT compared(items);
+  });
+}
+
+void Worker::filmstrip(const FilmstripRequest& request) {
+  runJob(JobKind::kFilmstrip, request.ticket, [&] {
+    State& s = *state_;
+    const auto& m = s.requireModel();
+    if (request.frames < 2) throw ddim::Error("a filmstrip needs at least 2 frames");
+    const ddim::SampleOptions o = pathOptions(request.params);
+    o.validate(m.schedule.numTimesteps());
+    const at::Tensor z =
+        ddim::interpolateFrames(s.requireLatent(LatentSlot::kA), s.requireLatent(LatentSlot::kB),
+                                request.frames, request.params.mode);
+    JobMeter meter(this, JobKind::kFilmstrip,
+                   ddim::countNetworkCalls(o, m.schedule.numTimesteps()));
+    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, z, o, meter.control(&cancel_));
+    FilmstripResult result;
+    result.path = request.path;
+    for (int64_t i = 0; i < x.size(0); ++i) result.frames.push_back(modelSpaceToQImage(x[i]));
+    Q_EMIT filmstripReady(result);
+  });
+}
+
+void Worker::processSlider() {
+  SliderRequest r;
+  {
+    QMutexLocker lock(&sliderMutex_);
+    r = pendingSlider_;
+    sliderQueued_ = false;
+  }
+  if (stopping_.load()) return;
+  QElapsedTimer timer;
+  timer.start();
+  try {
+    c10::InferenceMode guard;
+    State& s = *state_;
+    const auto& m = s.requireModel();
+    const at::Tensor z = ddim::interpolate(s.requireLatent(LatentSlot::kA),
+                                           s.requireLatent(LatentSlot::kB), r.alpha, r.params.mode);
+    ddim::RunControl control;
+    control.cancel = &stopping_;
+    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, z, pathOptions(r.params), control);
+    Q_EMIT sliderFrame(
+        SliderFrame{r.generation, r.alpha, modelSpaceToQImage(x), timer.nsecsElapsed() / 1e6});
+  } catch (const ddim::Cancelled&) {
+  } catch (...) {
+    Q_EMIT sliderFailed(describeCurrentException());
+  }
+}
+
+void Worker::preparePath(const PathRequest& request) {
+  State& s = *state_;
+  s.pathActive = false;
+  if (request.generation != pathGeneration_.load() || !s.model) return;
+  if (!s.latent(LatentSlot::kA).defined() || !s.latent(LatentSlot::kB).defined()) return;
+  s.path = request;
+  s.pathA = s.latent(LatentSlot::kA);
+  s.pathB = s.latent(LatentSlot::kB);
+  s.pathOrder = coarseToFine(request.frames);
+  s.pathNext = 0;
+  s.pathActive = true;
+  QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);
+}
+
+void Worker::continuePath() {
+  State& s = *state_;
+  if (!s.pathActive || stopping_.load()) return;
+  if (s.path.generation != pathGeneration_.load() || !s.model) {
+    s.pathActive = false;
+    return;
+  }
+  bool sliderWaiting = false;
+  {
+    QMutexLocker lock(&sliderMutex_);
+    sliderWaiting = sliderQueued_;
+  }
+  if (sliderWaiting || issued_.load() > begun_.load()) {  // let them go first
+    QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);
+    return;
+  }
+  pathAbort_.store(false);
+  const size_t n = std::min<size_t>(kPathBatch, s.pathOrder.size() - s.pathNext);
+  std::vector<double> alphas;
+  try {
+    c10::InferenceMode guard;
+    const auto& m = *s.model;
+    std::vector<at::Tensor> zs;
+    const int last = std::max(1, s.path.frames - 1);
+    for (size_t i = 0; i < n; ++i) {
+      alphas.push_back(static_cast<double>(s.pathOrder[s.pathNext + i]) / last);
+      zs.push_back(ddim::interpolate(s.pathA, s.pathB, alphas.back(), s.path.params.mode));
+    }
+    ddim::RunControl control;
+    control.cancel = &pathAbort_;
+    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, at::cat(zs, 0),
+                                      pathOptions(s.path.params), control);
+    for (size_t i = 0; i < n; ++i) {
+      Q_EMIT pathFrame(PathFrame{s.path.generation, alphas[i], modelSpaceToQImage(x[i])});
+    }
+  } catch (const ddim::Cancelled&) {
+    QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);  // redo later
+    return;
+  } catch (...) {
+    s.pathActive = false;
+    Q_EMIT sliderFailed(describeCurrentException());
+    return;
+  }
+  s.pathNext += n;
+  if (s.pathNext < s.pathOrder.size()) {
+    QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);
+  } else {
+    s.pathActive = false;
+  }
+}

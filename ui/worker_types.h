@@ -1,0 +1,195 @@
+#pragma once
+
+#include <QImage>
+#include <QMetaType>
+#include <QString>
+#include <QVector>
+
+#include "interpolation.h"
+#include "timesteps.h"
+
+// Plain request/result types that cross the thread boundary between the window and the worker.
+// They hold Qt types and numbers only: tensors stay on the worker thread (house style 8).
+
+enum class JobKind { kLoadModel, kLoadImage, kInvert, kLatent, kSample, kCompare, kFilmstrip };
+enum class LatentSlot { kA, kB };
+/// Which latent a sample or comparison starts from.
+enum class LatentSource { kA, kB, kPath };
+
+[[nodiscard]] QString jobTitle(JobKind kind);
+/// What the job does, for "Cannot %1: reason" ("invert", "load the model").
+[[nodiscard]] QString jobFailureVerb(JobKind kind);
+[[nodiscard]] QString slotName(LatentSlot slot);
+[[nodiscard]] QString skipName(ddim::SkipType skip);
+
+struct ModelRequest {
+  quint64 ticket = 0;
+  QString folder;  // either folder, or configPath + weightsPath
+  QString configPath;
+  QString weightsPath;
+};
+
+struct ModelInfo {
+  QString name;
+  QString source;  // folder or weights file, for display and "recent models"
+  QString format;
+  QString device;
+  int resolution = 0;
+  int channels = 3;
+  qint64 parameters = 0;
+  int numTimesteps = 0;
+};
+
+/// An image to load: a file path (read by core), or an image already in memory (clipboard, drop).
+struct ImageRequest {
+  quint64 ticket = 0;
+  QString path;
+  QImage image;
+  QString name;
+};
+
+struct ImageInfo {
+  QString name;
+  QImage original;   // as read, RGB
+  QImage modelView;  // centre-cropped and resized to the model's resolution (null without model)
+};
+
+struct InvertRequest {
+  quint64 ticket = 0;
+  int steps = 50;
+  ddim::SkipType skip = ddim::SkipType::kUniform;
+  LatentSlot target = LatentSlot::kA;
+};
+
+struct InvertResult {
+  LatentSlot target = LatentSlot::kA;
+  QImage latent;          // visualised latent
+  QImage reconstruction;  // the latent sampled back with the same steps (eta = 0)
+  double mse = 0;
+  double psnr = 0;
+  int steps = 0;
+  double seconds = 0;
+};
+
+/// Sets latent A or B from a seed, a .npy file, or the other slot's copy.
+struct LatentRequest {
+  enum class Source { kSeed, kNpy, kSave };
+  quint64 ticket = 0;
+  LatentSlot slot = LatentSlot::kA;
+  Source source = Source::kSeed;
+  quint64 seed = 0;
+  QString path;  // .npy to read (kNpy) or write (kSave)
+};
+
+struct LatentInfo {
+  LatentSlot slot = LatentSlot::kA;
+  QImage image;  // visualised latent; null when the slot was cleared
+  QString origin;
+};
+
+struct SampleRequest {
+  quint64 ticket = 0;
+  LatentSource source = LatentSource::kA;
+  double alpha = 0.5;  // position on the A-B path when source is kPath
+  ddim::InterpMode mode = ddim::InterpMode::kSlerp;
+  int steps = 50;
+  double eta = 0.0;
+  ddim::SkipType skip = ddim::SkipType::kUniform;
+  bool clip = false;
+  quint64 seed = 0;
+};
+
+struct SampleResult {
+  QImage image;
+  int steps = 0;
+  double seconds = 0;
+  QString description;
+};
+
+struct CompareRequest {
+  SampleRequest sample;  // its steps are ignored
+  QVector<int> stepCounts;
+};
+
+struct CompareItem {
+  int steps = 0;
+  QImage image;
+  double seconds = 0;
+  double rmse = -1;  // against the highest step count, in [0, 1] pixels; -1 until known
+  double psnr = -1;
+};
+
+/// Parameters of frames along the A-B path (slider cache, slider refinement, filmstrip).
+struct PathParams {
+  ddim::InterpMode mode = ddim::InterpMode::kSlerp;
+  int steps = 10;
+  ddim::SkipType skip = ddim::SkipType::kUniform;
+};
+
+struct PathRequest {
+  quint64 generation = 0;
+  PathParams params;
+  int frames = 17;
+};
+
+struct PathFrame {
+  quint64 generation = 0;
+  double alpha = 0;
+  QImage image;
+};
+
+struct SliderRequest {
+  quint64 generation = 0;  // filled in by Worker::requestSlider
+  double alpha = 0;
+  PathParams params;
+};
+
+struct SliderFrame {
+  quint64 generation = 0;
+  double alpha = 0;
+  QImage image;
+  double milliseconds = 0;  // worker time for this frame
+};
+
+struct FilmstripRequest {
+  quint64 ticket = 0;
+  PathParams params;
+  int frames = 8;
+  QString path;  // where the window writes the result (.png strip or .gif)
+};
+
+struct FilmstripResult {
+  QVector<QImage> frames;
+  QString path;
+};
+
+struct JobProgress {
+  JobKind kind = JobKind::kSample;
+  int step = 0;
+  int total = 0;
+  double elapsedSeconds = 0;
+};
+
+Q_DECLARE_METATYPE(JobKind)
+Q_DECLARE_METATYPE(LatentSlot)
+Q_DECLARE_METATYPE(ModelRequest)
+Q_DECLARE_METATYPE(ModelInfo)
+Q_DECLARE_METATYPE(ImageRequest)
+Q_DECLARE_METATYPE(ImageInfo)
+Q_DECLARE_METATYPE(InvertRequest)
+Q_DECLARE_METATYPE(InvertResult)
+Q_DECLARE_METATYPE(LatentRequest)
+Q_DECLARE_METATYPE(LatentInfo)
+Q_DECLARE_METATYPE(SampleRequest)
+Q_DECLARE_METATYPE(SampleResult)
+Q_DECLARE_METATYPE(CompareRequest)
+Q_DECLARE_METATYPE(CompareItem)
+Q_DECLARE_METATYPE(PathRequest)
+Q_DECLARE_METATYPE(PathFrame)
+Q_DECLARE_METATYPE(SliderFrame)
+Q_DECLARE_METATYPE(FilmstripRequest)
+Q_DECLARE_METATYPE(FilmstripResult)
+Q_DECLARE_METATYPE(JobProgress)
+
+/// Registers the types above for queued connections and QSignalSpy.
+void registerWorkerTypes();
