@@ -17,6 +17,9 @@ namespace {
 class TrainTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Tiny tensors: one thread is faster, and immune to OpenMP spin-waits on a busy machine.
+    threads_ = at::get_num_threads();
+    at::set_num_threads(1);
     dir_ = fs::temp_directory_path() /
            ("ddim_train_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -35,7 +38,10 @@ class TrainTest : public ::testing::Test {
       ddim::writePng((dir_ / "data" / "train" / ("img" + std::to_string(i) + ".png")).string(), img);
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    at::set_num_threads(threads_);
+  }
 
   ddim::TrainOptions tinyOptions(const std::string& out, int steps) const {
     ddim::TrainOptions o;
@@ -62,6 +68,7 @@ class TrainTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  int threads_ = 1;
 };
 
 double mean(const std::vector<double>& v, size_t from, size_t to) {
