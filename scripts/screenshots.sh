@@ -5,14 +5,14 @@
 # (01-invert.png ... 04-compare.png, main.png). It prints the slider latencies it measured.
 #
 # Usage: scripts/screenshots.sh OUT_DIR [BUILD_DIR]
-#   BUILD_DIR defaults to build-ui; it needs the targets ddim-studio and ddim-make-tiny-model.
+#   BUILD_DIR defaults to build; it needs the targets ddim-studio and ddim-make-tiny-model.
 #   Until the bundled model (resources/models/emoji32) exists, a random model of the same size is used, so
 #   the images show the flow but not a trained model's pictures.
 set -euo pipefail
 
 out=${1:?usage: $0 OUT_DIR [BUILD_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${2:-$root/build-ui}
+build=${2:-$root/build}
 app="$build/app/ddim-studio"
 image=${DDIM_DEMO_IMAGE:-$root/resources/samples/smiley.png}
 
