@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <iostream>
 
+#include "atomic_file.h"
 #include "cli_args.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "device.h"
-#include "atomic_file.h"
 #include "errors.h"
 #include "evaluate.h"
 #include "image_folder.h"
@@ -47,7 +47,8 @@ std::vector<int> parseIntList(const std::string& name, const std::string& v) {
     const std::string item = v.substr(start, end == std::string::npos ? end : end - start);
     char* stop = nullptr;
     const long x = std::strtol(item.c_str(), &stop, 10);
-    if (item.empty() || *stop) throw UsageError("--" + name + " expects integers like 1,2,2, got '" + v + "'");
+    if (item.empty() || *stop)
+      throw UsageError("--" + name + " expects integers like 1,2,2, got '" + v + "'");
     out.push_back(static_cast<int>(x));
     if (end == std::string::npos) break;
     start = end + 1;
@@ -58,7 +59,8 @@ std::vector<int> parseIntList(const std::string& name, const std::string& v) {
 // The default recipe's network: see resources/models/emoji32/README.md for why.
 ModelConfig modelConfigFromArgs(const CliArgs& args) {
   ModelConfig c;
-  if (args.has("config")) c = loadModelConfig(args.get("config"));
+  if (args.has("config"))
+    c = loadModelConfig(args.get("config"));
   else {
     c.model.ch = 32;
     c.model.chMult = {1, 2, 2};
@@ -73,7 +75,8 @@ ModelConfig modelConfigFromArgs(const CliArgs& args) {
   if (args.has("num-res-blocks")) c.model.numResBlocks = args.getInt("num-res-blocks", 1);
   if (args.has("attn")) c.model.attnResolutions = parseIntList("attn", args.get("attn"));
   if (args.has("dropout")) c.model.dropout = args.getDouble("dropout", 0.0);
-  if (args.has("prediction")) c.diffusion.predictionType = parsePredictionType(args.get("prediction"));
+  if (args.has("prediction"))
+    c.diffusion.predictionType = parsePredictionType(args.get("prediction"));
   if (args.has("name")) c.name = args.get("name");
   if (c.name.empty()) c.name = std::filesystem::path(args.get("out")).filename().string();
   c.model.resolution = c.imageSize;
@@ -123,7 +126,8 @@ std::string num3(double v) {
   return buf;
 }
 
-constexpr const char* kEvaluateUsage = R"(usage: ddim evaluate --data DIR [--quick] [model options] [options]
+constexpr const char* kEvaluateUsage =
+    R"(usage: ddim evaluate --data DIR [--quick] [model options] [options]
 
 Reproduces the form of the paper's Table 2 (reconstruction error) and Table 1 (sample quality)
 on a model and a dataset folder with train/ and test/ (as `ddim dataset emoji` writes).
@@ -163,7 +167,8 @@ std::string verdicts(const std::vector<ReconstructionRow>& rows,
 
 int runDataset(const std::vector<std::string>& raw) {
   if (raw.empty() || raw[0] != "emoji")
-    throw UsageError("usage: ddim dataset emoji --size 32 --out DIR [--test-every 10] [--no-flags]");
+    throw UsageError(
+        "usage: ddim dataset emoji --size 32 --out DIR [--test-every 10] [--no-flags]");
   const CliArgs args(std::vector<std::string>(raw.begin() + 1, raw.end()),
                      {"size", "out", "test-every", "font"}, {"no-flags", "quiet"});
 #ifdef DDIM_HAVE_DATASET
@@ -196,13 +201,34 @@ int runTrain(const std::vector<std::string>& raw) {
     std::fputs(kTrainUsage, stdout);
     return 0;
   }
-  const CliArgs args(
-      raw,
-      {"data", "out", "steps", "max-minutes", "batch", "lr", "warmup", "lr-min-factor",
-       "grad-clip", "ema-decay", "snr-gamma", "seed", "checkpoint-every", "checkpoint-minutes",
-       "log-every", "config", "ch", "ch-mult", "num-res-blocks", "attn", "dropout", "prediction",
-       "image-size", "name", "threads", "resume"},
-      {"no-flip", "quiet"});
+  const CliArgs args(raw,
+                     {"data",
+                      "out",
+                      "steps",
+                      "max-minutes",
+                      "batch",
+                      "lr",
+                      "warmup",
+                      "lr-min-factor",
+                      "grad-clip",
+                      "ema-decay",
+                      "snr-gamma",
+                      "seed",
+                      "checkpoint-every",
+                      "checkpoint-minutes",
+                      "log-every",
+                      "config",
+                      "ch",
+                      "ch-mult",
+                      "num-res-blocks",
+                      "attn",
+                      "dropout",
+                      "prediction",
+                      "image-size",
+                      "name",
+                      "threads",
+                      "resume"},
+                     {"no-flip", "quiet"});
   setCpuThreads(args.getInt("threads", 0));
   TrainOptions o;
   if (args.has("resume")) {
@@ -210,11 +236,13 @@ int runTrain(const std::vector<std::string>& raw) {
                               "ema-decay", "snr-gamma", "seed", "config", "ch", "ch-mult",
                               "num-res-blocks", "attn", "dropout", "prediction", "image-size"}) {
       if (args.has(fixed))
-        throw UsageError(std::string("--") + fixed + " cannot change on --resume (the checkpoint holds the recipe)");
+        throw UsageError(std::string("--") + fixed +
+                         " cannot change on --resume (the checkpoint holds the recipe)");
     }
     o = readCheckpointOptions(args.get("resume"));
-    o.outDir = args.has("out") ? args.get("out")
-                               : std::filesystem::path(o.resumeFrom).parent_path().parent_path().string();
+    o.outDir = args.has("out")
+                   ? args.get("out")
+                   : std::filesystem::path(o.resumeFrom).parent_path().parent_path().string();
   } else {
     o.dataDir = std::filesystem::absolute(args.require("data")).string();
     o.outDir = args.require("out");
@@ -250,7 +278,8 @@ int runTrain(const std::vector<std::string>& raw) {
   control.onProgress = [&](const TrainProgress& p) {
     if (quiet) return;
     std::fprintf(stderr, "step %d/%d  loss %.5f  lr %.2e  %.2f steps/s  %s left\n", p.step,
-                 p.totalSteps, p.loss, p.lr, p.stepsPerSecond, formatSeconds(p.secondsLeft).c_str());
+                 p.totalSteps, p.loss, p.lr, p.stepsPerSecond,
+                 formatSeconds(p.secondsLeft).c_str());
   };
   if (!quiet)
     std::fprintf(stderr, "train: %s -> %s, %d steps, batch %d, %s prediction, %s schedule\n",
@@ -278,24 +307,27 @@ int runEvaluate(const std::vector<std::string>& raw) {
     return 0;
   }
   const CliArgs args(raw,
-                     concat(kModelOptions, {"data", "recon-steps", "recon-images", "fd-steps", "etas",
-                                            "samples", "batch", "seed", "skip", "out"}),
+                     concat(kModelOptions, {"data", "recon-steps", "recon-images", "fd-steps",
+                                            "etas", "samples", "batch", "seed", "skip", "out"}),
                      {"quick", "no-sigma-hat", "quiet"});
   const bool quick = args.flag("quick"), quiet = args.flag("quiet");
   const std::string dataDir = args.require("data");
   const std::vector<int> reconSteps = args.has("recon-steps") ? args.getIntList("recon-steps")
-                                      : quick ? std::vector<int>{10, 100}
+                                      : quick                 ? std::vector<int>{10, 100}
                                               : std::vector<int>{10, 20, 50, 100, 200, 500, 1000};
   SampleQualityOptions q;
-  if (args.has("fd-steps")) q.steps = args.getIntList("fd-steps");
-  else if (quick) q.steps = {10, 20};
+  if (args.has("fd-steps"))
+    q.steps = args.getIntList("fd-steps");
+  else if (quick)
+    q.steps = {10, 20};
   if (args.has("etas")) {
     q.etas.clear();
     for (const std::string& e : splitList(args.get("etas"))) {
       char* end = nullptr;
       const double eta = std::strtod(e.c_str(), &end);
       if (e.empty() || *end || eta < 0 || eta > 1)
-        throw UsageError("--etas expects numbers in [0, 1] like 0,0.5,1, got '" + args.get("etas") + "'");
+        throw UsageError("--etas expects numbers in [0, 1] like 0,0.5,1, got '" + args.get("etas") +
+                         "'");
       q.etas.push_back(eta);
     }
   } else if (quick) {
@@ -316,16 +348,17 @@ int runEvaluate(const std::vector<std::string>& raw) {
   std::vector<std::string> testFiles = listImageFiles(testDir.string());
   if (reconImages > 0 && testFiles.size() > static_cast<size_t>(reconImages)) {
     std::vector<std::string> spread;  // evenly spaced over the split, not just its first files
-    for (int i = 0; i < reconImages; ++i) spread.push_back(testFiles[i * testFiles.size() / reconImages]);
+    for (int i = 0; i < reconImages; ++i)
+      spread.push_back(testFiles[i * testFiles.size() / reconImages]);
     testFiles = spread;
   }
   const at::Tensor test = loadImages(testFiles, size).to(model.device);
   const at::Tensor train = loadImageFolder(dataDir, size);
 
   const std::string header = "Model: " + model.name + " (" + model.weightsPath + "), " +
-                       std::to_string(model.parameterCount) + " parameters, " +
-                       toString(model.config.diffusion.predictionType) + " prediction, skip " +
-                       toString(q.skip) + ".\n\n";
+                             std::to_string(model.parameterCount) + " parameters, " +
+                             toString(model.config.diffusion.predictionType) +
+                             " prediction, skip " + toString(q.skip) + ".\n\n";
   std::string report;
   auto emit = [&](const std::string& text) {
     std::fputs(text.c_str(), stdout);
@@ -333,9 +366,10 @@ int runEvaluate(const std::vector<std::string>& raw) {
     report += text;
   };
   emit(header);
-  emit("### Reconstruction error (Table 2 form)\n\nDDIM inversion then DDIM sampling (eta = 0) with "
-       "S steps each way, " + std::to_string(testFiles.size()) + " held-out images of " + dataDir +
-       "/test.\n\n");
+  emit(
+      "### Reconstruction error (Table 2 form)\n\nDDIM inversion then DDIM sampling (eta = 0) with "
+      "S steps each way, " +
+      std::to_string(testFiles.size()) + " held-out images of " + dataDir + "/test.\n\n");
   const auto rows = evaluateReconstruction(model.denoiser, model.schedule, test, reconSteps, q.skip,
                                            /*batchSize=*/q.batchSize);
   emit(reconstructionTable(rows) + "\n");
@@ -343,10 +377,14 @@ int runEvaluate(const std::vector<std::string>& raw) {
   FrechetFeatures features;
   features.normaliseTo(features(train));
   const GaussianStats reference = gaussianStats(features(train));
-  const double testFd = frechetDistance(gaussianStats(features(loadImages(listImageFiles(testDir.string()), size))), reference);
+  const double testFd = frechetDistance(
+      gaussianStats(features(loadImages(listImageFiles(testDir.string()), size))), reference);
   emit("### Sample quality (Table 1 form)\n\nFrechet distance (lower is better) between " +
-       std::to_string(q.numSamples) + " samples (seed " + std::to_string(q.seed) + ", same x_T in "
-       "every cell) and the " + std::to_string(train.size(0)) + " training images, in the fixed "
+       std::to_string(q.numSamples) + " samples (seed " + std::to_string(q.seed) +
+       ", same x_T in "
+       "every cell) and the " +
+       std::to_string(train.size(0)) +
+       " training images, in the fixed "
        "feature space of core/frechet.h (8x8 pixels, RGB histogram, random-conv texture "
        "statistics; each block normalised to unit variance on the training set). For scale: the " +
        std::to_string(listImageFiles(testDir.string()).size()) + " held-out test images score " +
@@ -355,7 +393,8 @@ int runEvaluate(const std::vector<std::string>& raw) {
       model.denoiser, model.schedule, features, reference, model.config.channels, size,
       model.device, q, {}, [&](const SampleQualityCell& c) {
         if (!quiet)
-          std::fprintf(stderr, "%s S=%d: FD %.3f (%.0f s)\n", c.sampler.c_str(), c.steps, c.fd, c.seconds);
+          std::fprintf(stderr, "%s S=%d: FD %.3f (%.0f s)\n", c.sampler.c_str(), c.steps, c.fd,
+                       c.seconds);
       });
   emit(sampleQualityTable(cells) + "\n" + verdicts(rows, cells));
   if (args.has("out")) writeFileAtomic(args.get("out"), report);

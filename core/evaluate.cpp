@@ -35,7 +35,8 @@ std::vector<ReconstructionRow> evaluateReconstruction(const Denoiser& denoiser,
                                                       const std::vector<int>& steps, SkipType skip,
                                                       int batchSize, const RunControl& control) {
   if (images.dim() != 4 || images.size(0) == 0)
-    throw Error("evaluateReconstruction: images must be [N, C, H, W], got " + c10::str(images.sizes()));
+    throw Error("evaluateReconstruction: images must be [N, C, H, W], got " +
+                c10::str(images.sizes()));
   if (batchSize <= 0) throw Error("evaluateReconstruction: batch size must be > 0");
   std::vector<ReconstructionRow> rows;
   const int64_t n = images.size(0);
@@ -143,7 +144,11 @@ std::string sampleQualityTable(const std::vector<SampleQualityCell>& cells) {
   for (size_t i = 0; i < steps.size(); ++i) out += "---|";
   out += "\n";
   for (const auto& name : samplers) {
-    out += "| " + name + (name == "eta = 0" ? " (DDIM)" : name == "eta = 1" ? " (DDPM)" : "") + " |";
+    out += "| " + name +
+           (name == "eta = 0"   ? " (DDIM)"
+            : name == "eta = 1" ? " (DDPM)"
+                                : "") +
+           " |";
     for (int s : steps) {
       auto it = fd.find({name, s});
       out += it == fd.end() ? " |" : " " + num("%.3f", it->second) + " |";

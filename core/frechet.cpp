@@ -40,7 +40,8 @@ at::Tensor FrechetFeatures::operator()(const at::Tensor& images) const {
   const at::Tensor pixels = at::avg_pool2d(x01, {4, 4}).reshape({n, -1});  // [N, 192]
 
   const at::Tensor q = (x01 * 4).floor().clamp(0, 3).to(at::kLong);  // [N, 3, H, W] in 0..3
-  const at::Tensor bin = (q.select(1, 0) * 16 + q.select(1, 1) * 4 + q.select(1, 2)).reshape({n, -1});
+  const at::Tensor bin =
+      (q.select(1, 0) * 16 + q.select(1, 1) * 4 + q.select(1, 2)).reshape({n, -1});
   at::Tensor colour = at::zeros({n, kColour}, at::kFloat);
   colour.scatter_add_(1, bin, at::ones(bin.sizes(), at::kFloat));
   colour /= static_cast<double>(kSize * kSize);
@@ -65,7 +66,8 @@ void FrechetFeatures::normaliseTo(const at::Tensor& reference) {
   if (reference.dim() != 2 || reference.size(1) != dim() || reference.size(0) < 2)
     throw Error("Frechet features: reference must be [N >= 2, " + std::to_string(dim()) + "]");
   const at::Tensor var = reference.to(at::kDouble).var(0, /*unbiased=*/true);
-  const int64_t starts[3] = {0, kPixels, kPixels + kColour}, sizes[3] = {kPixels, kColour, kTexture};
+  const int64_t starts[3] = {0, kPixels, kPixels + kColour},
+                sizes[3] = {kPixels, kColour, kTexture};
   for (int b = 0; b < 3; ++b) {
     const double total = var.narrow(0, starts[b], sizes[b]).sum().item<double>();
     blockScale_[b] = total > 0 ? 1.0 / std::sqrt(total) : 1.0;

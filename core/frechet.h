@@ -33,8 +33,8 @@ class FrechetFeatures {
   static constexpr int64_t kPixels = 192, kColour = 64, kTexture = 2 * 64;
 
  private:
-  at::Tensor w1_, w2_;               // fixed random conv weights
-  std::vector<double> blockScale_;   // one per block, 1 until normaliseTo
+  at::Tensor w1_, w2_;              // fixed random conv weights
+  std::vector<double> blockScale_;  // one per block, 1 until normaliseTo
 };
 
 /// Mean and covariance of a feature set, in float64.

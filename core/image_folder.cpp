@@ -16,8 +16,8 @@ namespace {
 bool isImageFile(const fs::path& p) {
   std::string e = p.extension().string();
   for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return e == ".png" || e == ".jpg" || e == ".jpeg" || e == ".bmp" || e == ".tif" ||
-         e == ".tiff" || e == ".webp";
+  return e == ".png" || e == ".jpg" || e == ".jpeg" || e == ".bmp" || e == ".tif" || e == ".tiff" ||
+         e == ".webp";
 }
 
 }  // namespace
@@ -40,7 +40,8 @@ std::vector<std::string> listImageFiles(const std::string& folder) {
 at::Tensor loadImages(const std::vector<std::string>& files, int size) {
   if (files.empty()) throw Error("no images to load");
   at::Tensor out = at::empty({static_cast<int64_t>(files.size()), 3, size, size}, at::kFloat);
-  for (size_t i = 0; i < files.size(); ++i) out[static_cast<int64_t>(i)].copy_(loadImageForModel(files[i], size)[0]);
+  for (size_t i = 0; i < files.size(); ++i)
+    out[static_cast<int64_t>(i)].copy_(loadImageForModel(files[i], size)[0]);
   return out;
 }
 

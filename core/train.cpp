@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -114,9 +113,9 @@ void readCheckpointInto(TrainState& s, const std::string& path) {
 void writeModelFolder(const TrainState& s, const TrainOptions& o) {
   fs::create_directories(o.outDir);
   saveModelConfig(o.config, (fs::path(o.outDir) / "config.yml").string());
-  writeSafetensors((fs::path(o.outDir) / "model.safetensors").string(), stateDictOf(*s.ema),
-                   {{"step", std::to_string(s.step)}, {"weights", "EMA"},
-                    {"format", "ddim-studio model 1"}});
+  writeSafetensors(
+      (fs::path(o.outDir) / "model.safetensors").string(), stateDictOf(*s.ema),
+      {{"step", std::to_string(s.step)}, {"weights", "EMA"}, {"format", "ddim-studio model 1"}});
 }
 
 // Indices of the batch at `step`: a fresh permutation of the data every epoch, derived from
@@ -134,7 +133,7 @@ class BatchIndexer {
         perm_ = at::randperm(n_, gen, at::kLong);
         cachedEpoch_ = epoch;
       }
-      out[i] = perm_[pos % n_].item<int64_t>();
+      out[i] = perm_.data_ptr<int64_t>()[pos % n_];
     }
     return torch::tensor(out, at::kLong);
   }
@@ -182,9 +181,12 @@ at::Tensor lossWeight(const at::Tensor& a, PredictionType prediction, double gam
   const at::Tensor snr = a / (1 - a);
   const at::Tensor capped = torch::clamp_max(snr, gamma);
   switch (prediction) {
-    case PredictionType::kEps: return capped / snr;
-    case PredictionType::kV: return (capped + 1) / (snr + 1);
-    case PredictionType::kX0: return capped + 1;
+    case PredictionType::kEps:
+      return capped / snr;
+    case PredictionType::kV:
+      return (capped + 1) / (snr + 1);
+    case PredictionType::kX0:
+      return capped + 1;
   }
   return torch::ones_like(a);
 }
@@ -236,7 +238,8 @@ TrainResult train(const TrainOptions& o, const TrainControl& control) {
   message("data: " + std::to_string(data.size(0)) + " images from " + o.dataDir);
   const NoiseSchedule schedule(cfg.diffusion);
   std::vector<float> abar(schedule.numTimesteps());
-  for (int t = 0; t < schedule.numTimesteps(); ++t) abar[t] = static_cast<float>(schedule.alphaBar(t));
+  for (int t = 0; t < schedule.numTimesteps(); ++t)
+    abar[t] = static_cast<float>(schedule.alphaBar(t));
   const at::Tensor alphaBar = torch::tensor(abar, at::kFloat);
 
   torch::manual_seed(o.seed);
@@ -302,16 +305,23 @@ TrainResult train(const TrainOptions& o, const TrainControl& control) {
     const at::Tensor eps = at::randn(x0.sizes(), gen, at::kFloat);
     const at::Tensor a = alphaBar.index_select(0, t);
     const at::Tensor sa = a.sqrt().view({b, 1, 1, 1}), s1a = (1 - a).sqrt().view({b, 1, 1, 1});
-    const at::Tensor xt = sa * x0 + s1a * eps;  // DDPM forward process q(x_t | x_0)
+    const at::Tensor xt = sa * x0 + s1a * eps;  // q(x_t | x_0), DDPM Eq. 4
     at::Tensor target;
     switch (cfg.diffusion.predictionType) {
-      case PredictionType::kEps: target = eps; break;
-      case PredictionType::kV: target = sa * eps - s1a * x0; break;
-      case PredictionType::kX0: target = x0; break;
+      case PredictionType::kEps:
+        target = eps;
+        break;
+      case PredictionType::kV:
+        target = sa * eps - s1a * x0;
+        break;
+      case PredictionType::kX0:
+        target = x0;
+        break;
     }
     const at::Tensor out = s.model->forward(xt, t.to(at::kFloat));
     const at::Tensor perSample = (out - target).pow(2).mean({1, 2, 3});
-    const at::Tensor loss = (perSample * lossWeight(a, cfg.diffusion.predictionType, o.snrGamma)).mean();
+    const at::Tensor loss =
+        (perSample * lossWeight(a, cfg.diffusion.predictionType, o.snrGamma)).mean();
     for (auto& p : s.params) p.mutable_grad().reset();
     loss.backward();
     if (o.gradClip > 0) torch::nn::utils::clip_grad_norm_(s.params, o.gradClip);
@@ -355,8 +365,8 @@ TrainResult train(const TrainOptions& o, const TrainControl& control) {
       lossSum = 0;
     }
     const bool stepDue = o.checkpointEvery > 0 && s.step % o.checkpointEvery == 0;
-    const bool timeDue = o.checkpointMinutes > 0 &&
-                         secondsSince(lastCheckpoint) >= o.checkpointMinutes * 60;
+    const bool timeDue =
+        o.checkpointMinutes > 0 && secondsSince(lastCheckpoint) >= o.checkpointMinutes * 60;
     if ((stepDue || timeDue) && s.step < o.steps) {
       save();
       lastCheckpoint = Clock::now();

@@ -16,11 +16,11 @@ namespace ddim {
 /// needs: any prediction type, a warm-up then cosine learning rate, a capped loss weight for the
 /// low-noise steps, and EMA with warm-up.
 struct TrainOptions {
-  std::string dataDir;  // a folder of images (a `train/` subfolder is used when present)
-  std::string outDir;   // the model folder: config.yml, model.safetensors, checkpoint/
-  ModelConfig config;   // network, schedule and prediction type
-  int steps = 10000;          // total steps; also the length of the learning-rate schedule
-  double maxMinutes = 0;      // stop (and save) after this much wall time; 0: no limit
+  std::string dataDir;    // a folder of images (a `train/` subfolder is used when present)
+  std::string outDir;     // the model folder: config.yml, model.safetensors, checkpoint/
+  ModelConfig config;     // network, schedule and prediction type
+  int steps = 10000;      // total steps; also the length of the learning-rate schedule
+  double maxMinutes = 0;  // stop (and save) after this much wall time; 0: no limit
   int batchSize = 64;
   double lr = 1e-3;           // peak Adam learning rate
   int warmupSteps = 200;      // linear warm-up from 0
@@ -28,7 +28,7 @@ struct TrainOptions {
   double adamBeta1 = 0.9;
   double adamBeta2 = 0.999;
   double adamEps = 1e-8;
-  double gradClip = 1.0;      // global gradient norm; 0 disables
+  double gradClip = 1.0;  // global gradient norm; 0 disables
   double emaDecay = 0.999;
   bool emaWarmup = true;      // decay = min(emaDecay, (1 + step) / (10 + step))
   double snrGamma = 5.0;      // cap on the loss weight of the low-noise steps; 0 disables
@@ -36,16 +36,16 @@ struct TrainOptions {
   uint64_t seed = 0;          // all randomness of step s derives from (seed, s)
   int checkpointEvery = 500;  // steps between checkpoints (0: only time-based and at the end)
   double checkpointMinutes = 10;
-  int logEvery = 50;          // steps between progress reports
-  std::string resumeFrom;     // a checkpoint to continue from exactly; empty: start fresh
-  void validate() const;      // throws ddim::Error naming the field
+  int logEvery = 50;       // steps between progress reports
+  std::string resumeFrom;  // a checkpoint to continue from exactly; empty: start fresh
+  void validate() const;   // throws ddim::Error naming the field
 };
 
 /// Reported every `logEvery` steps and at the end.
 struct TrainProgress {
-  int step = 0;            // steps done
+  int step = 0;  // steps done
   int totalSteps = 0;
-  double loss = 0;         // mean weighted loss over the steps since the last report
+  double loss = 0;  // mean weighted loss over the steps since the last report
   double lr = 0;
   double stepsPerSecond = 0;
   double secondsLeft = 0;  // until `steps` or `maxMinutes`, whichever comes first
@@ -60,9 +60,9 @@ struct TrainControl {
 struct TrainResult {
   int startStep = 0;
   int endStep = 0;
-  bool stopped = false;         // by the stop token
+  bool stopped = false;  // by the stop token
   bool timeLimitReached = false;
-  std::vector<double> losses;   // the weighted loss of each step this call ran
+  std::vector<double> losses;  // the weighted loss of each step this call ran
   std::string checkpointPath;
   std::string modelDir;
 };

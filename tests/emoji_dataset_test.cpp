@@ -1,11 +1,11 @@
+#include "emoji_dataset.h"
+
 #include <gtest/gtest.h>
 
 #include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
-
-#include "emoji_dataset.h"
 
 namespace {
 
@@ -42,7 +42,8 @@ TEST_F(EmojiDatasetTest, EnumeratesTheFontsEmojiInAFixedOrder) {
 TEST_F(EmojiDatasetTest, RendersAColourGlyphCentredOnWhite) {
   ddim::EmojiDatasetOptions o;
   o.outDir = "unused";
-  const QImage img = ddim::renderEmoji(o.fontPath, ddim::EmojiEntry{{0x1F600}}, o);  // grinning face
+  const QImage img =
+      ddim::renderEmoji(o.fontPath, ddim::EmojiEntry{{0x1F600}}, o);  // grinning face
   ASSERT_FALSE(img.isNull());
   EXPECT_EQ(img.width(), 32);
   EXPECT_EQ(img.height(), 32);

@@ -1,9 +1,10 @@
+#include "evaluate.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 
-#include "evaluate.h"
 #include "image_io.h"
 #include "inversion.h"
 #include "sampler.h"
@@ -34,8 +35,9 @@ TEST(EvaluateTest, ReconstructionErrorFallsWithStepsAndMatchesImageError) {
   const ddim::Denoiser d = gaussianDenoiser(schedule, kDataStd);
   torch::manual_seed(0);
   const at::Tensor images = (kDataStd * torch::randn({5, 3, 8, 8})).clamp(-1, 1);
-  const auto rows = ddim::evaluateReconstruction(d, schedule, images, {10, 100}, ddim::SkipType::kUniform,
-                                                 /*batchSize=*/2);
+  const auto rows =
+      ddim::evaluateReconstruction(d, schedule, images, {10, 100}, ddim::SkipType::kUniform,
+                                   /*batchSize=*/2);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].steps, 10);
   EXPECT_EQ(rows[1].images, 5);
@@ -79,8 +81,8 @@ TEST(EvaluateTest, SampleQualityPrefersTheExactModelOverAWrongOne) {
   EXPECT_EQ(calls, 6);
   EXPECT_EQ(exact[0].sampler, "eta = 0");
   EXPECT_EQ(exact[5].sampler, "sigma-hat");
-  const auto wrong = ddim::evaluateSampleQuality(gaussianDenoiser(schedule, 0.1), schedule, features,
-                                                 reference, 3, 8, torch::kCPU, o);
+  const auto wrong = ddim::evaluateSampleQuality(gaussianDenoiser(schedule, 0.1), schedule,
+                                                 features, reference, 3, 8, torch::kCPU, o);
   for (size_t i = 0; i < exact.size(); ++i) {
     EXPECT_TRUE(std::isfinite(exact[i].fd));
     EXPECT_LT(exact[i].fd, wrong[i].fd) << exact[i].sampler << " S=" << exact[i].steps;

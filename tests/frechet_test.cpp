@@ -1,10 +1,10 @@
-#include <gtest/gtest.h>
+#include "frechet.h"
+
 #include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
-
-#include "frechet.h"
 
 namespace {
 
@@ -73,8 +73,7 @@ at::Tensor discs(int n, uint64_t seed) {
     const float cx = 10 + 12 * r[0].item<float>(), cy = 10 + 12 * r[1].item<float>();
     const float rad = 5 + 8 * r[2].item<float>();
     const at::Tensor inside = ((xx - cx).pow(2) + (yy - cy).pow(2)) < rad * rad;
-    for (int c = 0; c < 3; ++c)
-      out[i][c].masked_fill_(inside, 2 * r[3 + c].item<float>() - 1);
+    for (int c = 0; c < 3; ++c) out[i][c].masked_fill_(inside, 2 * r[3 + c].item<float>() - 1);
   }
   return out;
 }
@@ -92,7 +91,9 @@ TEST(FrechetTest, FeaturesAreFixedAndRankDegradedImagesFurther) {
   const at::Tensor var = f1(a).var(0);
   EXPECT_NEAR(var.narrow(0, 0, ddim::FrechetFeatures::kPixels).sum().item<double>(), 1.0, 1e-6);
 
-  auto fd = [&](const at::Tensor& imgs) { return ddim::frechetDistance(ref, ddim::gaussianStats(f1(imgs))); };
+  auto fd = [&](const at::Tensor& imgs) {
+    return ddim::frechetDistance(ref, ddim::gaussianStats(f1(imgs)));
+  };
   const double same = fd(b);
   const double noisy = fd(b + 0.1 * torch::randn_like(b));
   const double noisier = fd(b + 0.3 * torch::randn_like(b));

@@ -1,3 +1,5 @@
+#include "train.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -8,7 +10,6 @@
 #include "image_io.h"
 #include "model_loader.h"
 #include "safetensors.h"
-#include "train.h"
 
 namespace fs = std::filesystem;
 
@@ -35,7 +36,8 @@ class TrainTest : public ::testing::Test {
           p[1] = static_cast<uint8_t>(200 - 30 * i);
           p[2] = 30;
         }
-      ddim::writePng((dir_ / "data" / "train" / ("img" + std::to_string(i) + ".png")).string(), img);
+      ddim::writePng((dir_ / "data" / "train" / ("img" + std::to_string(i) + ".png")).string(),
+                     img);
     }
   }
   void TearDown() override {
@@ -118,7 +120,8 @@ TEST_F(TrainTest, StopAndResumeReproducesTheUninterruptedRunExactly) {
   EXPECT_EQ(second.startStep, 3);
   ASSERT_EQ(second.losses.size(), 5u);
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(first.losses[i], full.losses[i]);
-  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(second.losses[i], full.losses[3 + i]) << "step " << 4 + i;
+  for (size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(second.losses[i], full.losses[3 + i]) << "step " << 4 + i;
 
   const ddim::StateDict a = ddim::readSafetensors((dir_ / "full" / "model.safetensors").string());
   const ddim::StateDict b = ddim::readSafetensors((dir_ / "split" / "model.safetensors").string());
@@ -132,11 +135,11 @@ TEST_F(TrainTest, StopAndResumeReproducesTheUninterruptedRunExactly) {
 TEST(TrainRecipeTest, LossWeightsMatchTheirDefinitions) {
   const at::Tensor a = torch::tensor({0.5, 0.9, 10.0 / 11.0}, torch::kDouble);  // snr 1, 9, 10
   const at::Tensor v = ddim::lossWeight(a, ddim::PredictionType::kV, 5.0);
-  EXPECT_NEAR(v[0].item<double>(), 1.0, 1e-12);             // snr <= gamma: plain v-loss
-  EXPECT_NEAR(v[1].item<double>(), 6.0 / 10.0, 1e-12);      // (gamma + 1) / (snr + 1)
+  EXPECT_NEAR(v[0].item<double>(), 1.0, 1e-12);         // snr <= gamma: plain v-loss
+  EXPECT_NEAR(v[1].item<double>(), 6.0 / 10.0, 1e-12);  // (gamma + 1) / (snr + 1)
   const at::Tensor eps = ddim::lossWeight(a, ddim::PredictionType::kEps, 5.0);
   EXPECT_NEAR(eps[0].item<double>(), 1.0, 1e-12);
-  EXPECT_NEAR(eps[2].item<double>(), 0.5, 1e-12);           // min(snr, gamma) / snr
+  EXPECT_NEAR(eps[2].item<double>(), 0.5, 1e-12);  // min(snr, gamma) / snr
   const at::Tensor x0 = ddim::lossWeight(a, ddim::PredictionType::kX0, 5.0);
   EXPECT_NEAR(x0[1].item<double>(), 6.0, 1e-12);
   EXPECT_TRUE(torch::equal(ddim::lossWeight(a, ddim::PredictionType::kV, 0), torch::ones_like(a)));

@@ -10,10 +10,9 @@
 #include <QPainter>
 #include <QRawFont>
 #include <QTextLayout>
-
 #include <algorithm>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -61,7 +60,8 @@ std::string fontRevision(const QRawFont& raw) {
   const QByteArray head = raw.fontTable("head");
   if (head.size() < 8) return "unknown";
   const auto* b = reinterpret_cast<const unsigned char*>(head.constData());
-  const uint32_t fixed = (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) | (uint32_t{b[6]} << 8) | b[7];
+  const uint32_t fixed =
+      (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) | (uint32_t{b[6]} << 8) | b[7];
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", fixed / 65536.0);
   return buf;
@@ -124,7 +124,8 @@ std::vector<GlyphRef> enumerateGlyphs(const std::string& fontPath, bool flags) {
   if (!flags) return out;
   const int id = QFontDatabase::addApplicationFont(QString::fromStdString(fontPath));
   const QStringList families = QFontDatabase::applicationFontFamilies(id);
-  if (id < 0 || families.isEmpty()) throw std::runtime_error(fontPath + ": cannot register the font");
+  if (id < 0 || families.isEmpty())
+    throw std::runtime_error(fontPath + ": cannot register the font");
   // Pairs that are no country all shape into one shared "unknown flag" glyph: keep only glyphs
   // that exactly one pair produces.
   std::vector<GlyphRef> pairs;
@@ -148,7 +149,8 @@ std::vector<GlyphRef> enumerateGlyphs(const std::string& fontPath, bool flags) {
 QFont emojiFont(const std::string& fontPath, int pixelSize) {
   const int id = QFontDatabase::addApplicationFont(QString::fromStdString(fontPath));
   const QStringList families = QFontDatabase::applicationFontFamilies(id);
-  if (id < 0 || families.isEmpty()) throw std::runtime_error(fontPath + ": cannot register the font");
+  if (id < 0 || families.isEmpty())
+    throw std::runtime_error(fontPath + ": cannot register the font");
   QFont font(families[0]);
   font.setPixelSize(pixelSize);
   font.setStyleStrategy(QFont::NoFontMerging);
@@ -187,8 +189,8 @@ void writePng(const QImage& image, const QString& path) {
   QImageWriter writer(path, "png");
   writer.setCompression(9);
   if (!writer.write(image)) {
-    throw std::runtime_error(path.toStdString() + ": cannot write PNG: " +
-                             writer.errorString().toStdString());
+    throw std::runtime_error(path.toStdString() +
+                             ": cannot write PNG: " + writer.errorString().toStdString());
   }
 }
 
@@ -201,7 +203,8 @@ void EmojiDatasetOptions::validate() const {
   if (!(fill > 0.1 && fill <= 1.0))
     throw std::invalid_argument("fill must be in (0.1, 1], got " + std::to_string(fill));
   if (testEvery < 2)
-    throw std::invalid_argument("test split: every N-th with N >= 2, got " + std::to_string(testEvery));
+    throw std::invalid_argument("test split: every N-th with N >= 2, got " +
+                                std::to_string(testEvery));
   if (outDir.empty()) throw std::invalid_argument("missing output folder");
   if (limit < 0) throw std::invalid_argument("limit must be >= 0, got " + std::to_string(limit));
 }
@@ -260,8 +263,8 @@ EmojiDatasetSummary buildEmojiDataset(const EmojiDatasetOptions& options,
       std::snprintf(name, sizeof name, "%04d_%s.png", index, hex.c_str());
       const std::string rel = std::string(test ? "test/" : "train/") + name;
       writePng(image, root.filePath(QString::fromStdString(rel)));
-      manifest += std::to_string(index) + "\t" + (test ? "test" : "train") + "\t" + rel + "\t" +
-                  hex + "\n";
+      manifest +=
+          std::to_string(index) + "\t" + (test ? "test" : "train") + "\t" + rel + "\t" + hex + "\n";
       ++(test ? summary.test : summary.train);
       ++index;
     }

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QImage>
-
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -16,12 +15,12 @@ inline constexpr const char* kNotoColorEmojiPath =
 struct EmojiDatasetOptions {
   std::string fontPath = kNotoColorEmojiPath;
   std::string outDir;
-  int size = 32;          // output images are size x size RGB
-  int supersample = 4;    // rendered at size * supersample, then box-filtered down
-  double fill = 0.9;      // the glyph's larger side covers this fraction of the image
-  int testEvery = 10;     // every testEvery-th emoji (index % testEvery == testEvery - 1) is held out
-  bool flags = true;      // include the flag sequences (pairs of regional indicators)
-  int limit = 0;          // render only the first `limit` emoji (0: all); for tests
+  int size = 32;        // output images are size x size RGB
+  int supersample = 4;  // rendered at size * supersample, then box-filtered down
+  double fill = 0.9;    // the glyph's larger side covers this fraction of the image
+  int testEvery = 10;   // every testEvery-th emoji (index % testEvery == testEvery - 1) is held out
+  bool flags = true;    // include the flag sequences (pairs of regional indicators)
+  int limit = 0;        // render only the first `limit` emoji (0: all); for tests
   void validate() const;  // throws std::invalid_argument naming the field
 };
 
@@ -33,8 +32,9 @@ struct EmojiEntry {
 /// The font's emoji in a fixed order: every single code point >= U+0080 that the font maps,
 /// minus the joiners, selectors, tags, skin-tone swatches and regional-indicator letters, in
 /// ascending order; then (if `flags`) every regional-indicator pair that the font shapes into a
-/// glyph of its own (pairs sharing the font's "unknown flag" glyph are left out), ascending. Needs a QGuiApplication (see ensureGuiApplication). Throws
-/// std::runtime_error naming the file when the font cannot be loaded.
+/// glyph of its own (pairs sharing the font's "unknown flag" glyph are left out), ascending. Needs
+/// a QGuiApplication (see ensureGuiApplication). Throws std::runtime_error naming the file when the
+/// font cannot be loaded.
 [[nodiscard]] std::vector<EmojiEntry> enumerateEmoji(const std::string& fontPath, bool flags);
 
 /// Renders one emoji onto white: RGB888 size x size, glyph centred and scaled so that its

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Makes the pictures of the bundled emoji model shown in resources/models/emoji32/README.md
+# (docs/emoji32_*.png) with the `ddim` command line. Deterministic: fixed seeds and images.
+#   DDIM=build/app/ddim DATA=/tmp/emoji32 scripts/make_emoji32_docs.sh
+set -eu
+DDIM=${DDIM:-build/app/ddim}
+DATA=${DATA:-/tmp/emoji32}
+MODEL=${MODEL:-resources/models/emoji32}
+OUT=${OUT:-docs}
+THREADS=${THREADS:-2}
+M="--model $MODEL --threads $THREADS --quiet"
+
+[ -d "$DATA/test" ] || "$DDIM" dataset emoji --size 32 --out "$DATA" --quiet
+"$DDIM" sample $M --seed 0 --count 16 --steps 50 --out "$OUT/emoji32_samples.png"
+for seed in 1 2 3; do
+  "$DDIM" compare $M --seed $seed --steps 10,20,50,100,1000 --out "$OUT/emoji32_compare_seed$seed.png"
+done
+# Two held-out emoji (never trained on): U+1F605 and U+1F438.
+"$DDIM" interpolate $M --from "$DATA/test/0839_1f605.png" --to "$DATA/test/0499_1f438.png" \
+  --frames 8 --steps 50 --out "$OUT/emoji32_interpolate.png"
+for img in 0849_1f60f 0269_1f345; do
+  cp "$DATA/test/$img.png" "$OUT/emoji32_recon_${img}_input.png"
+  "$DDIM" invert $M --image "$DATA/test/$img.png" --steps 50 --out "/tmp/emoji32_$img.npy" \
+    --recon "$OUT/emoji32_recon_${img}_s50.png"
+  "$DDIM" invert $M --image "$DATA/test/$img.png" --steps 10 --out "/tmp/emoji32_$img.npy" \
+    --recon "$OUT/emoji32_recon_${img}_s10.png"
+done
