@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "image_io.h"
@@ -28,7 +29,8 @@ struct Result {
 class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir = new fs::path(fs::temp_directory_path() / "ddim_cli_test");
+    // ctest runs each test in its own process, several at once: one folder per process.
+    dir = new fs::path(fs::temp_directory_path() / ("ddim_cli_test_" + std::to_string(::getpid())));
     fs::remove_all(*dir);
     fs::create_directories(*dir / "model");
     ModelConfig c;
