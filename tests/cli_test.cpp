@@ -15,6 +15,7 @@
 #include "npy.h"
 #include "safetensors.h"
 #include "sampler.h"
+#include "tiny_config.h"
 #include "unet.h"
 
 namespace ddim {
@@ -33,15 +34,7 @@ class CliTest : public ::testing::Test {
     dir = new fs::path(fs::temp_directory_path() / ("ddim_cli_test_" + std::to_string(::getpid())));
     fs::remove_all(*dir);
     fs::create_directories(*dir / "model");
-    ModelConfig c;
-    c.imageSize = 8;
-    c.model.resolution = 8;
-    c.model.ch = 32;
-    c.model.chMult = {1, 2};
-    c.model.numResBlocks = 1;
-    c.model.attnResolutions = {4};
-    c.model.dropout = 0.0;
-    c.diffusion.numTimesteps = 100;
+    const ModelConfig c = testing::tinyConfig();
     saveModelConfig(c, (*dir / "model" / "config.yml").string());
     torch::manual_seed(11);
     UNet net(c.model);

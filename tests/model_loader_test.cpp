@@ -11,25 +11,14 @@
 #include "errors.h"
 #include "safetensors.h"
 #include "torch_checkpoint.h"
+#include "tiny_config.h"
 #include "unet.h"
 
 namespace ddim {
 namespace {
 namespace fs = std::filesystem;
 
-ModelConfig tinyConfig() {
-  ModelConfig c;
-  c.imageSize = 8;
-  c.model.resolution = 8;
-  c.model.ch = 32;
-  c.model.chMult = {1, 2};
-  c.model.numResBlocks = 1;
-  c.model.attnResolutions = {4};
-  c.model.dropout = 0.0;
-  c.diffusion.numTimesteps = 100;
-  c.name = "tiny";
-  return c;
-}
+using testing::tinyConfig;
 
 class ModelLoaderTest : public ::testing::Test {
  protected:
