@@ -29,11 +29,10 @@ std::string num(const char* format, double v) {
 
 }  // namespace
 
-std::vector<ReconstructionRow> evaluateReconstruction(const Denoiser& denoiser,
-                                                      const NoiseSchedule& schedule,
-                                                      const at::Tensor& images,
-                                                      const std::vector<int>& steps, SkipType skip,
-                                                      int batchSize, const RunControl& control) {
+std::vector<ReconstructionRow> evaluateReconstruction(
+    const Denoiser& denoiser, const NoiseSchedule& schedule, const at::Tensor& images,
+    const std::vector<int>& steps, SkipType skip, int batchSize, const RunControl& control,
+    const std::function<void(const ReconstructionRow&)>& onRow) {
   if (images.dim() != 4 || images.size(0) == 0)
     throw Error("evaluateReconstruction: images must be [N, C, H, W], got " +
                 c10::str(images.sizes()));
@@ -64,6 +63,7 @@ std::vector<ReconstructionRow> evaluateReconstruction(const Denoiser& denoiser,
     row.mse = sumSq / static_cast<double>(images.numel());
     row.psnr = row.mse > 0 ? 10 * std::log10(1 / row.mse) : std::numeric_limits<double>::infinity();
     rows.push_back(row);
+    if (onRow) onRow(row);
   }
   return rows;
 }
@@ -121,7 +121,7 @@ std::string reconstructionTable(const std::vector<ReconstructionRow>& rows) {
   for (const auto& r : rows) {
     head += " " + std::to_string(r.steps) + " |";
     rule += "---|";
-    mse += " " + num("%.5f", r.mse) + " |";
+    mse += " " + num("%.3g", r.mse) + " |";  // 3 significant digits: spans 1e-2 .. 1e-6
     psnr += " " + num("%.2f", r.psnr) + " |";
     secs += " " + num("%.1f", r.seconds) + " |";
   }

@@ -26,10 +26,12 @@ struct ReconstructionRow {
   double seconds = 0;
 };
 
-/// images: [N, C, H, W] model space [-1, 1] on the network's device; one row per entry of `steps`.
+/// images: [N, C, H, W] model space [-1, 1] on the network's device; one row per entry of `steps`;
+/// `onRow` is called after each row (for progress output).
 [[nodiscard]] std::vector<ReconstructionRow> evaluateReconstruction(
     const Denoiser& denoiser, const NoiseSchedule& schedule, const at::Tensor& images,
-    const std::vector<int>& steps, SkipType skip, int batchSize, const RunControl& control = {});
+    const std::vector<int>& steps, SkipType skip, int batchSize, const RunControl& control = {},
+    const std::function<void(const ReconstructionRow&)>& onRow = {});
 
 /// One cell of the paper's Table 1 form.
 struct SampleQualityCell {
