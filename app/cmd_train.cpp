@@ -89,7 +89,8 @@ constexpr const char* kTrainUsage = R"(usage: ddim train --data DIR --out MODEL_
   --data DIR              folder of images (its train/ subfolder when present)
   --out DIR               model folder: config.yml + model.safetensors (EMA), checkpoint/
   --steps N               total steps, also the length of the LR schedule (default 10000)
-  --max-minutes M         stop and save after M minutes (default: no limit)
+  --max-minutes M         stop and save after M minutes of this run (default: no limit,
+                          also on --resume)
   --batch B               batch size (default 64)
   --lr LR                 peak Adam learning rate (default 1e-3)
   --warmup N              linear warm-up steps (default 200)
@@ -262,7 +263,8 @@ int runTrain(const std::vector<std::string>& raw) {
     o.seed = args.getU64("seed", o.seed);
   }
   o.steps = args.getInt("steps", args.has("resume") ? o.steps : 10000);
-  o.maxMinutes = args.getDouble("max-minutes", args.has("resume") ? o.maxMinutes : 0);
+  // A time budget belongs to one invocation: a resumed run has none unless given again.
+  o.maxMinutes = args.getDouble("max-minutes", 0);
   o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery);
   o.checkpointMinutes = args.getDouble("checkpoint-minutes", o.checkpointMinutes);
   o.logEvery = args.getInt("log-every", o.logEvery);

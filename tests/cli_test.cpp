@@ -137,6 +137,25 @@ TEST_F(CliTest, BenchPrintsTimings) {
   EXPECT_NE(r.out.find("sample, 3 steps, batch 2"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, TrainStopsAtItsTimeLimitAndResumeRunsToTheEndWithoutIt) {
+  fs::create_directories(path("train_data"));
+  for (int i = 0; i < 3; ++i)
+    writeModelImagePng(path("train_data/" + std::to_string(i) + ".png"), at::rand({1, 3, 8, 8}) * 2 - 1);
+  const std::string net =
+      " --image-size 8 --ch 32 --ch-mult 1,2 --num-res-blocks 1 --attn none --batch 2 --threads 1";
+  Result r = run("train --data " + path("train_data") + " --out " + path("trained") + net +
+                 " --steps 3 --max-minutes 0.000001");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("(time limit)"), std::string::npos) << r.out;
+  // --max-minutes limits one invocation: a resumed run without it trains to --steps.
+  r = run("train --resume " + path("trained") + " --threads 1 --steps 3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("..3;"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("(time limit)"), std::string::npos) << r.out;
+  EXPECT_EQ(run("sample --model " + path("trained") + " --threads 1 --seed 1 --steps 2 --out " +
+                path("trained.png")).status, 0);
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(run("").status, 2);
   EXPECT_EQ(run("frobnicate").status, 2);
