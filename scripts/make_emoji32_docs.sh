@@ -12,6 +12,8 @@ M="--model $MODEL --threads $THREADS --quiet"
 
 [ -d "$DATA/test" ] || "$DDIM" dataset emoji --size 32 --out "$DATA" --quiet
 "$DDIM" sample $M --seed 0 --count 16 --steps 50 --out "$OUT/emoji32_samples.png"
+# The same 16 x_T at 20 steps: the step count of the quality bar.
+"$DDIM" sample $M --seed 0 --count 16 --steps 20 --out "$OUT/emoji32_samples_s20.png"
 for seed in 1 2 3; do
   "$DDIM" compare $M --seed $seed --steps 10,20,50,100,1000 --out "$OUT/emoji32_compare_seed$seed.png"
 done
