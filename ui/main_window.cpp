@@ -357,22 +357,14 @@ void MainWindow::runCompare() {
 }
 
 void MainWindow::latentFromSeed(LatentSlot slot, quint64 seed) {
-  LatentRequest request;
-  request.slot = slot;
-  request.source = LatentRequest::Source::kSeed;
-  request.seed = seed;
-  host_->setLatent(request);
+  host_->setLatent(LatentRequest::fromSeed(slot, seed));
 }
 
 void MainWindow::openLatent(LatentSlot slot) {
   const QString path =
       exporter_->dialogs().openFile(this, tr("Load Latent %1").arg(slotName(slot)), kNpyFilter);
   if (path.isEmpty()) return;
-  LatentRequest request;
-  request.slot = slot;
-  request.source = LatentRequest::Source::kNpy;
-  request.path = path;
-  host_->setLatent(request);
+  host_->setLatent(LatentRequest::fromNpy(slot, path));
 }
 
 void MainWindow::saveLatent(LatentSlot slot) {
@@ -380,11 +372,7 @@ void MainWindow::saveLatent(LatentSlot slot) {
                                               QStringLiteral("latent-%1.npy").arg(slotName(slot)),
                                               kNpyFilter, QStringLiteral(".npy"));
   if (path.isEmpty()) return;
-  LatentRequest request;
-  request.slot = slot;
-  request.source = LatentRequest::Source::kSave;
-  request.path = path;
-  host_->setLatent(request);
+  host_->setLatent(LatentRequest::saveTo(slot, path));
 }
 
 void MainWindow::exportFilmstrip(bool gif) {

@@ -79,6 +79,29 @@ struct LatentRequest {
   Source source = Source::kSeed;
   quint64 seed = 0;
   QString path;  // .npy to read (kNpy) or write (kSave)
+
+  /// Fills `slot` with the Gaussian noise of `seed`.
+  static LatentRequest fromSeed(LatentSlot slot, quint64 seed) {
+    return make(slot, Source::kSeed, seed, {});
+  }
+  /// Fills `slot` from the latent in the .npy file `path`.
+  static LatentRequest fromNpy(LatentSlot slot, const QString& path) {
+    return make(slot, Source::kNpy, 0, path);
+  }
+  /// Writes the latent in `slot` to the .npy file `path`.
+  static LatentRequest saveTo(LatentSlot slot, const QString& path) {
+    return make(slot, Source::kSave, 0, path);
+  }
+
+ private:
+  static LatentRequest make(LatentSlot slot, Source source, quint64 seed, const QString& path) {
+    LatentRequest r;
+    r.slot = slot;
+    r.source = source;
+    r.seed = seed;
+    r.path = path;
+    return r;
+  }
 };
 
 struct LatentInfo {

@@ -46,10 +46,7 @@ class WorkerTest : public ::testing::Test {
     return runToEnd([&] { host_->loadModel(r); });
   }
   bool seedLatent(LatentSlot slot, quint64 seed) {
-    LatentRequest r;
-    r.slot = slot;
-    r.seed = seed;
-    return runToEnd([&] { host_->setLatent(r); });
+    return runToEnd([&] { host_->setLatent(LatentRequest::fromSeed(slot, seed)); });
   }
 
   QTemporaryDir dir_;
@@ -234,16 +231,10 @@ TEST_F(WorkerTest, LatentSurvivesANpyRoundTrip) {
   ASSERT_TRUE(loadTiny());
   ASSERT_TRUE(seedLatent(LatentSlot::kA, 11));
   const QString path = dir_.filePath(QStringLiteral("a.npy"));
-  LatentRequest save;
-  save.slot = LatentSlot::kA;
-  save.source = LatentRequest::Source::kSave;
-  save.path = path;
-  ASSERT_TRUE(runToEnd([&] { host_->setLatent(save); })) << lastFailure_.toStdString();
-  LatentRequest load;
-  load.slot = LatentSlot::kB;
-  load.source = LatentRequest::Source::kNpy;
-  load.path = path;
-  ASSERT_TRUE(runToEnd([&] { host_->setLatent(load); })) << lastFailure_.toStdString();
+  ASSERT_TRUE(runToEnd([&] { host_->setLatent(LatentRequest::saveTo(LatentSlot::kA, path)); }))
+      << lastFailure_.toStdString();
+  ASSERT_TRUE(runToEnd([&] { host_->setLatent(LatentRequest::fromNpy(LatentSlot::kB, path)); }))
+      << lastFailure_.toStdString();
 
   QSignalSpy sampled(relay_.get(), &WorkerRelay::sampled);
   SampleRequest r;
@@ -261,10 +252,7 @@ TEST_F(WorkerTest, LatentOfTheWrongShapeIsRefusedWithTheShapes) {
   ASSERT_TRUE(loadTiny());
   const QString path = dir_.filePath(QStringLiteral("wrong.npy"));
   ddim_test::writeConstantNpy(path.toStdString(), {1, 3, 8, 8}, 0.5f);
-  LatentRequest load;
-  load.source = LatentRequest::Source::kNpy;
-  load.path = path;
-  EXPECT_FALSE(runToEnd([&] { host_->setLatent(load); }));
+  EXPECT_FALSE(runToEnd([&] { host_->setLatent(LatentRequest::fromNpy(LatentSlot::kA, path)); }));
   EXPECT_TRUE(lastFailure_.contains(QStringLiteral("[1, 3, 8, 8]"))) << lastFailure_.toStdString();
   EXPECT_TRUE(lastFailure_.contains(QStringLiteral("[1, 3, 16, 16]")));
 }
