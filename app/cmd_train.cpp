@@ -65,7 +65,7 @@ ModelConfig modelConfigFromArgs(const CliArgs& args) {
     c.model.ch = 32;
     c.model.chMult = {1, 2, 2};
     c.model.numResBlocks = 1;
-    c.model.attnResolutions = {};
+    c.model.attnResolutions = {};  // set below: the lowest resolution the network visits
     c.model.dropout = 0.0;
     c.diffusion.predictionType = PredictionType::kV;
   }
@@ -73,7 +73,10 @@ ModelConfig modelConfigFromArgs(const CliArgs& args) {
   if (args.has("ch")) c.model.ch = args.getInt("ch", 32);
   if (args.has("ch-mult")) c.model.chMult = parseIntList("ch-mult", args.get("ch-mult"));
   if (args.has("num-res-blocks")) c.model.numResBlocks = args.getInt("num-res-blocks", 1);
-  if (args.has("attn")) c.model.attnResolutions = parseIntList("attn", args.get("attn"));
+  if (args.has("attn"))
+    c.model.attnResolutions = parseIntList("attn", args.get("attn"));
+  else if (!args.has("config") && !c.model.chMult.empty() && c.model.chMult.size() < 32)
+    c.model.attnResolutions = {c.imageSize >> (c.model.chMult.size() - 1)};  // 8 for 32 px
   if (args.has("dropout")) c.model.dropout = args.getDouble("dropout", 0.0);
   if (args.has("prediction"))
     c.diffusion.predictionType = parsePredictionType(args.get("prediction"));
@@ -103,8 +106,11 @@ constexpr const char* kTrainUsage = R"(usage: ddim train --data DIR --out MODEL_
   --checkpoint-every N    steps between checkpoints (default 500)
   --checkpoint-minutes M  minutes between checkpoints (default 10)
   --log-every N           steps between progress lines (default 50)
-  --config C              start from a model config (YAML) instead of the default network
-  --ch N --ch-mult 1,2,2 --num-res-blocks N --attn 16|none --dropout P
+  --config C              start from a model config (YAML) instead of the default network,
+                          which is the bundled emoji32's: ch 32, ch_mult 1,2,2, 1 res block,
+                          attention at the lowest resolution (8 for 32 px), dropout 0,
+                          v_prediction
+  --ch N --ch-mult 1,2,2 --num-res-blocks N --attn 8|16,8|none --dropout P
   --prediction epsilon|v_prediction|sample   --image-size S   --name NAME
   --threads N             CPU threads (default all cores)
 Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.

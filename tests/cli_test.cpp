@@ -156,6 +156,32 @@ TEST_F(CliTest, TrainStopsAtItsTimeLimitAndResumeRunsToTheEndWithoutIt) {
                 path("trained.png")).status, 0);
 }
 
+TEST_F(CliTest, TrainsTheBundledModelsNetworkByDefault) {
+  fs::create_directories(path("default_data"));
+  for (int i = 0; i < 2; ++i)
+    writeModelImagePng(path("default_data/" + std::to_string(i) + ".png"),
+                       at::rand({1, 3, 32, 32}) * 2 - 1);
+  const Result r = run("train --data " + path("default_data") + " --out " + path("default_net") +
+                       " --steps 1 --batch 2 --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const ModelConfig trained = loadModelConfig(path("default_net/config.yml"));
+  const ModelConfig bundled = loadModelConfig(defaultModelFolder() + "/config.yml");
+  EXPECT_EQ(trained.imageSize, bundled.imageSize);
+  EXPECT_EQ(trained.model.ch, bundled.model.ch);
+  EXPECT_EQ(trained.model.chMult, bundled.model.chMult);
+  EXPECT_EQ(trained.model.numResBlocks, bundled.model.numResBlocks);
+  EXPECT_EQ(trained.model.attnResolutions, bundled.model.attnResolutions);
+  EXPECT_EQ(trained.model.dropout, bundled.model.dropout);
+  EXPECT_EQ(trained.diffusion.predictionType, bundled.diffusion.predictionType);
+  EXPECT_EQ(trained.diffusion.betaSchedule, bundled.diffusion.betaSchedule);
+  EXPECT_EQ(trained.diffusion.numTimesteps, bundled.diffusion.numTimesteps);
+  // At another size the default attention moves to that network's lowest resolution.
+  const Result r16 = run("train --data " + path("default_data") + " --out " + path("net16") +
+                         " --image-size 16 --ch-mult 1,2 --steps 1 --batch 2 --threads 1");
+  ASSERT_EQ(r16.status, 0) << r16.err;
+  EXPECT_EQ(loadModelConfig(path("net16/config.yml")).model.attnResolutions, std::vector<int>{8});
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(run("").status, 2);
   EXPECT_EQ(run("frobnicate").status, 2);
