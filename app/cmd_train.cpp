@@ -65,7 +65,6 @@ ModelConfig modelConfigFromArgs(const CliArgs& args) {
     c.model.ch = 32;
     c.model.chMult = {1, 2, 2};
     c.model.numResBlocks = 1;
-    c.model.attnResolutions = {};  // set below: the lowest resolution the network visits
     c.model.dropout = 0.0;
     c.diffusion.predictionType = PredictionType::kV;
   }
@@ -76,7 +75,7 @@ ModelConfig modelConfigFromArgs(const CliArgs& args) {
   if (args.has("attn"))
     c.model.attnResolutions = parseIntList("attn", args.get("attn"));
   else if (!args.has("config") && !c.model.chMult.empty() && c.model.chMult.size() < 32)
-    c.model.attnResolutions = {c.imageSize >> (c.model.chMult.size() - 1)};  // 8 for 32 px
+    c.model.attnResolutions = {c.imageSize >> (c.model.chMult.size() - 1)};  // lowest: 8 at 32 px
   if (args.has("dropout")) c.model.dropout = args.getDouble("dropout", 0.0);
   if (args.has("prediction"))
     c.diffusion.predictionType = parsePredictionType(args.get("prediction"));
