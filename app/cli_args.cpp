@@ -6,7 +6,7 @@
 
 namespace ddim::cli {
 
-const std::vector<std::string> kModelOptions = {"config", "weights", "model", "device", "threads"};
+const std::vector<std::string> kModelOptions = {"config", "weights", "model", "guide-model", "device", "threads"};
 const std::vector<std::string> kCommonFlags = {"quiet"};
 
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {

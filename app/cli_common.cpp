@@ -32,11 +32,31 @@ LoadedModel loadModelFromArgs(const CliArgs& args) {
                   " (use --model DIR or --config C --weights W)");
   }
   LoadedModel model = loadModel(source, device);
-  if (!args.flag("quiet"))
+  if (args.has("guide-model")) {
+    ModelSource guideSource;
+    guideSource.folder = args.get("guide-model");
+    const LoadedModel guide = loadModel(guideSource, device);
+    // A guide given here replaces the config's; its default weight stays, else 2.
+    attachGuide(model, guide, model.hasGuide() ? model.guidance : 2.0);
+  }
+  if (!args.flag("quiet")) {
     std::cerr << "model: " << model.name << " (" << toString(model.format) << ", "
               << model.config.imageSize << "x" << model.config.imageSize << ", "
               << model.parameterCount << " parameters, " << describeDevice(model.device) << ")\n";
+    if (model.hasGuide())
+      std::cerr << "guide: " << model.guideName << " (" << model.guideParameterCount
+                << " parameters), default guidance " << model.guidance << "\n";
+  }
   return model;
+}
+
+double guidanceFromArgs(const CliArgs& args, const LoadedModel& model) {
+  const double w = args.getDouble("guidance", model.guidance);
+  if (!(w >= 0 && w <= 20)) throw UsageError("--guidance must be in [0, 20]");
+  if (w != 1.0 && !model.hasGuide())
+    throw UsageError("--guidance " + args.get("guidance") + " needs a guide model: " + model.name +
+                     " has none (give --guide-model DIR)");
+  return w;
 }
 
 Progress::Progress(std::string label, bool quiet)

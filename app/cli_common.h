@@ -14,6 +14,10 @@ namespace ddim::cli {
 /// after applying --threads. Prints what was loaded unless --quiet.
 [[nodiscard]] LoadedModel loadModelFromArgs(const CliArgs& args);
 
+/// The guidance weight to sample with: --guidance, else the model's default (1 without a guide).
+/// A weight other than 1 for a model without a guide is a usage error.
+[[nodiscard]] double guidanceFromArgs(const CliArgs& args, const LoadedModel& model);
+
 /// Progress on stderr: "label  step/total  it/s  ETA"; silent when quiet.
 class Progress {
  public:

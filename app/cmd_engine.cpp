@@ -1,7 +1,8 @@
-// ddim eps | sample | invert | info
+// ddim eps | sample | invert | info | export
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli_common.h"
@@ -11,7 +12,9 @@
 #include "inversion.h"
 #include "noise.h"
 #include "npy.h"
+#include "safetensors.h"
 #include "sampler.h"
+#include "unet.h"
 
 namespace ddim::cli {
 namespace {
@@ -99,7 +102,7 @@ int runEps(const std::vector<std::string>& raw) {
 int runSample(const std::vector<std::string>& raw) {
   const CliArgs args(raw,
                      concat(kModelOptions, {"noise", "seed", "count", "steps", "eta", "skip", "out",
-                                            "batch"}),
+                                            "batch", "guidance"}),
                      concat(kCommonFlags, {"clip", "sigma-hat"}));
   const std::string out = args.require("out");
   SampleOptions options = sampleOptionsFromArgs(args, args.getInt("steps", 0));
@@ -108,6 +111,7 @@ int runSample(const std::vector<std::string>& raw) {
   if (chunk < 1) throw UsageError("--batch must be >= 1");
   LoadedModel model = loadModelFromArgs(args);
   options.validate(model.schedule.numTimesteps());
+  const Denoiser denoiser = model.sampling(guidanceFromArgs(args, model));
   const at::Tensor noise = noiseFromArgs(args, model);
   std::vector<at::Tensor> results;
   const bool quiet = args.flag("quiet");
@@ -120,7 +124,7 @@ int runSample(const std::vector<std::string>& raw) {
     control.onStep = progress.callback();
     SampleOptions o = options;
     o.noiseSeed += static_cast<uint64_t>(start);
-    results.push_back(sample(model.denoiser, model.schedule, noise.slice(0, start, end), o, control));
+    results.push_back(sample(denoiser, model.schedule, noise.slice(0, start, end), o, control));
   }
   const at::Tensor x = at::cat(results).to(at::kCPU);
   if (isPngPath(out)) {
@@ -179,6 +183,36 @@ int runInfo(const std::vector<std::string>& raw) {
               toString(model.config.diffusion.betaSchedule).c_str(),
               model.config.diffusion.betaStart, model.config.diffusion.betaEnd,
               model.config.diffusion.numTimesteps, modelConfigToYaml(model.config).c_str());
+  if (model.hasGuide())
+    std::printf("guide: %s\nguide weights: %s\nguide parameters: %lld\nguidance: %g\n",
+                model.guideName.c_str(), model.guideWeightsPath.c_str(),
+                static_cast<long long>(model.guideParameterCount), model.guidance);
+  return 0;
+}
+
+int runExport(const std::vector<std::string>& raw) {
+  const CliArgs args(raw, concat(kModelOptions, {"out", "name"}), concat(kCommonFlags, {"half"}));
+  namespace fs = std::filesystem;
+  const fs::path out = args.require("out");
+  if (fs::exists(out) && !(fs::is_directory(out) && fs::is_empty(out)))
+    throw Error(out.string() + ": exists and is not an empty folder (export never overwrites)");
+  LoadedModel model = loadModelFromArgs(args);
+  if (model.format == ModelFormat::kTorchScript)
+    throw Error(model.weightsPath + ": a TorchScript module has no named weights to export");
+  StateDict weights = stateDictOf(**std::static_pointer_cast<UNet>(model.holder));
+  if (args.flag("half"))
+    for (auto& [name, t] : weights)
+      if (at::isFloatingType(t.scalar_type())) t = t.to(at::kHalf);
+  ModelConfig config = model.config;
+  config.guidance = {};  // the model alone: a guide is exported separately
+  if (args.has("name")) config.name = args.get("name");
+  fs::create_directories(out);
+  saveModelConfig(config, (out / "config.yml").string());
+  writeSafetensors((out / "model.safetensors").string(), weights);
+  if (!args.flag("quiet"))
+    std::cerr << "wrote " << (out / "config.yml").string() << " and "
+              << (out / "model.safetensors").string() << " (" << weights.size() << " tensors, "
+              << (args.flag("half") ? "float16" : "float32") << ")\n";
   return 0;
 }
 

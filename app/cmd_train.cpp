@@ -148,6 +148,8 @@ on a model and a dataset folder with train/ and test/ (as `ddim dataset emoji` w
   --batch B             batch size (default 100)
   --seed N              noise seed (default 0)
   --skip uniform|quad|trailing|linspace|leading
+  --guidance W          Table 1 with autoguidance weight W (default 1: the model alone, the
+                        paper's form, whatever the model's own default; Table 2 never guides)
   --out FILE.md         also write the report to FILE.md
 )";
 
@@ -319,7 +321,8 @@ int runEvaluate(const std::vector<std::string>& raw) {
   }
   const CliArgs args(raw,
                      concat(kModelOptions, {"data", "recon-steps", "recon-images", "fd-steps",
-                                            "etas", "samples", "batch", "seed", "skip", "out"}),
+                                            "etas", "samples", "batch", "seed", "skip", "out",
+                                            "guidance"}),
                      {"quick", "no-sigma-hat", "no-recon", "no-fd", "quiet"});
   const bool quick = args.flag("quick"), quiet = args.flag("quiet");
   const std::string dataDir = args.require("data");
@@ -352,6 +355,8 @@ int runEvaluate(const std::vector<std::string>& raw) {
   const int reconImages = args.getInt("recon-images", quick ? 8 : 0);
 
   const LoadedModel model = loadModelFromArgs(args);
+  const double guidance = args.getDouble("guidance", 1.0);
+  if (guidance != 1.0) (void)guidanceFromArgs(args, model);  // range and guide checks
   const int size = model.config.imageSize;
   const auto testDir = std::filesystem::path(dataDir) / "test";
   if (!std::filesystem::is_directory(testDir))
@@ -369,7 +374,12 @@ int runEvaluate(const std::vector<std::string>& raw) {
   const std::string header = "Model: " + model.name + " (" + model.weightsPath + "), " +
                              std::to_string(model.parameterCount) + " parameters, " +
                              toString(model.config.diffusion.predictionType) +
-                             " prediction, skip " + toString(q.skip) + ".\n\n";
+                             " prediction, skip " + toString(q.skip) + "." +
+                             (guidance != 1.0 ? " Table 1 with autoguidance by " + model.guideName +
+                                                    " (" + model.guideWeightsPath + "), weight " +
+                                                    num3(guidance) + "."
+                                              : std::string()) +
+                             "\n\n";
   std::string report;
   auto emit = [&](const std::string& text) {
     std::fputs(text.c_str(), stdout);
@@ -407,7 +417,7 @@ int runEvaluate(const std::vector<std::string>& raw) {
          "histogram, random-conv texture statistics; each block normalised to unit variance on "
          "the training set). For scale: the " +
          std::to_string(allTest.size()) + " held-out test images score " + num3(testFd) + ".\n\n");
-    cells = evaluateSampleQuality(model.denoiser, model.schedule, features, reference,
+    cells = evaluateSampleQuality(model.sampling(guidance), model.schedule, features, reference,
                                   model.config.channels, size, model.device, q, {},
                                   [&](const SampleQualityCell& c) {
                                     if (!quiet)

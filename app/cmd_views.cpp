@@ -68,7 +68,7 @@ int runInterpolate(const std::vector<std::string>& raw) {
 }
 
 int runCompare(const std::vector<std::string>& raw) {
-  const CliArgs args(raw, concat(kModelOptions, {"noise", "seed", "steps", "skip", "eta", "out"}),
+  const CliArgs args(raw, concat(kModelOptions, {"noise", "seed", "steps", "skip", "eta", "out", "guidance"}),
                      concat(kCommonFlags, {"clip"}));
   const std::string out = args.require("out");
   std::vector<int> stepList = args.getIntList("steps");
@@ -77,6 +77,7 @@ int runCompare(const std::vector<std::string>& raw) {
   if (!args.has("noise") && !args.has("seed")) throw UsageError("give --noise X.npy or --seed N");
   LoadedModel model = loadModelFromArgs(args);
   const int size = model.config.imageSize;
+  const Denoiser denoiser = model.sampling(guidanceFromArgs(args, model));
   at::Tensor noise;
   if (args.has("noise")) {
     noise = readNpy(args.get("noise"));
@@ -105,7 +106,7 @@ int runCompare(const std::vector<std::string>& raw) {
     RunControl control;
     control.onStep = progress.callback();
     const auto t0 = Clock::now();
-    images.push_back(sample(model.denoiser, model.schedule, noise, o, control).to(at::kCPU));
+    images.push_back(sample(denoiser, model.schedule, noise, o, control).to(at::kCPU));
     seconds.push_back(secondsSince(t0));
   }
   // Difference to the result with the most steps (paper Sec. 5.2: same x_T keeps its features).

@@ -14,6 +14,7 @@ int runInterpolate(const std::vector<std::string>& args);
 int runCompare(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
 int runInfo(const std::vector<std::string>& args);
+int runExport(const std::vector<std::string>& args);
 int runDataset(const std::vector<std::string>& args);
 int runTrain(const std::vector<std::string>& args);
 int runEvaluate(const std::vector<std::string>& args);

@@ -18,6 +18,12 @@ struct Denoiser {
   PredictionType prediction = PredictionType::kEps;
 };
 
+/// Autoguidance (Karras et al. 2024): a denoiser whose output is
+/// guide + weight * (model - guide), the same affine combination of eps, x0 or v, so the
+/// sampler's conversions apply unchanged. weight 1 is `model` alone, 0 is `guide` alone. Both must
+/// predict the same quantity (throws ddim::Error otherwise). Two network calls per step.
+[[nodiscard]] Denoiser guidedDenoiser(const Denoiser& model, const Denoiser& guide, double weight);
+
 struct EpsAndX0 {
   at::Tensor eps;
   at::Tensor x0;

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -90,6 +91,8 @@ void ModelConfig::validate() const {
           diffusion.betaEnd < 1))
       throw Error("model config: need 0 < beta_start <= beta_end < 1");
   }
+  if (!(std::isfinite(guidance.weight) && guidance.weight >= 0 && guidance.weight <= 20))
+    throw Error("model config: guidance.weight must be in [0, 20]");
 }
 
 std::string toString(BetaSchedule s) {
@@ -142,7 +145,7 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
   }
   if (!root.IsMap()) fail(source, "expected a mapping with 'model', 'data' and 'diffusion'");
   // The official files carry training and sampling sections too; they are accepted and ignored.
-  rejectUnknown(root, {"data", "model", "diffusion", "training", "sampling", "optim", "name"},
+  rejectUnknown(root, {"data", "model", "diffusion", "training", "sampling", "optim", "name", "guidance"},
                 source, "");
   const YAML::Node data = root["data"], diffusion = root["diffusion"];
   // A TorchScript model needs no 'model' section; the official defaults then apply.
@@ -214,6 +217,13 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
     fail(source, e.what());
   }
   c.name = read<std::string>(root, "name", std::filesystem::path(source).stem().string(), source, "");
+  if (const YAML::Node g = root["guidance"]) {
+    if (!g.IsMap()) fail(source, "section 'guidance' must be a mapping");
+    rejectUnknown(g, {"model", "weight"}, source, "guidance");
+    c.guidance.model = read<std::string>(g, "model", "", source, "guidance");
+    c.guidance.weight = read<double>(g, "weight", c.guidance.weight, source, "guidance");
+    if (c.guidance.model.empty()) fail(source, "guidance.model is missing or empty");
+  }
   try {
     c.validate();
   } catch (const Error& e) {
@@ -260,6 +270,12 @@ std::string modelConfigToYaml(const ModelConfig& c) {
   out << YAML::Key << "beta_end" << YAML::Value << c.diffusion.betaEnd;
   out << YAML::Key << "num_diffusion_timesteps" << YAML::Value << c.diffusion.numTimesteps;
   out << YAML::EndMap;
+  if (!c.guidance.model.empty()) {
+    out << YAML::Key << "guidance" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "model" << YAML::Value << c.guidance.model;
+    out << YAML::Key << "weight" << YAML::Value << c.guidance.weight;
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

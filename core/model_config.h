@@ -32,10 +32,20 @@ struct DiffusionConfig {
   PredictionType predictionType = PredictionType::kEps;
 };
 
+/// Autoguidance (Karras et al. 2024, "Guiding a Diffusion Model with a Bad Version of Itself"):
+/// a weaker model of the same data (smaller, trained for less) whose prediction sampling
+/// extrapolates away from: out = guide + weight * (model - guide). The project's own section
+/// `guidance: {model: DIR, weight: W}`; the official configs have none.
+struct GuidanceConfig {
+  std::string model;    // the guide's model folder, relative to the config's folder; empty: none
+  double weight = 1.0;  // the default weight; 1 samples with the model alone
+};
+
 /// Everything needed to build a model and its schedule: the structure of the official YAML files.
 struct ModelConfig {
   UNetConfig model;
   DiffusionConfig diffusion;
+  GuidanceConfig guidance;
   int imageSize = 32;
   int channels = 3;
   std::string name;  // shown to the user; defaults to the config file's stem

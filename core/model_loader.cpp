@@ -6,6 +6,7 @@
 #include <torch/nn/module.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -249,7 +250,66 @@ StateDict stateDictOf(const torch::nn::Module& module) {
   return out;
 }
 
+namespace {
+LoadedModel loadOneModel(const ModelSource& source, const c10::Device& device);
+std::string configFolderOf(const ModelSource& source) {
+  if (!source.folder.empty())
+    return fs::is_directory(source.folder) ? source.folder
+                                           : fs::path(source.folder).parent_path().string();
+  return fs::path(source.configPath).parent_path().string();
+}
+}  // namespace
+
+Denoiser LoadedModel::sampling(double weight) const {
+  if (weight == 1.0) return denoiser;
+  if (!hasGuide())
+    throw Error(name + " has no guide model, so guidance weight " + std::to_string(weight) +
+                " cannot be used (only 1)");
+  return guidedDenoiser(denoiser, guide, weight);
+}
+
+void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight) {
+  const std::string who = guide.weightsPath + ": as guide of " + model.name + ": ";
+  const ModelConfig &a = model.config, &b = guide.config;
+  if (a.imageSize != b.imageSize || a.channels != b.channels)
+    throw Error(who + "image size " + std::to_string(b.imageSize) + "x" +
+                std::to_string(b.imageSize) + "x" + std::to_string(b.channels) + ", the model's " +
+                std::to_string(a.imageSize) + "x" + std::to_string(a.imageSize) + "x" +
+                std::to_string(a.channels));
+  if (model.schedule.betas() != guide.schedule.betas())
+    throw Error(who + "its noise schedule differs from the model's");
+  if (a.diffusion.predictionType != b.diffusion.predictionType)
+    throw Error(who + "it predicts " + toString(b.diffusion.predictionType) +
+                ", the model " + toString(a.diffusion.predictionType));
+  if (!(std::isfinite(weight) && weight >= 0))
+    throw Error(who + "guidance weight must be >= 0");
+  if (guide.device != model.device) throw Error(who + "it is on another device");
+  model.guide = guide.denoiser;
+  model.guideName = guide.name;
+  model.guideWeightsPath = guide.weightsPath;
+  model.guideParameterCount = guide.parameterCount;
+  model.guidance = weight;
+}
+
 LoadedModel loadModel(const ModelSource& source, const c10::Device& device) {
+  LoadedModel m = loadOneModel(source, device);
+  if (m.config.guidance.model.empty()) return m;
+  fs::path folder = m.config.guidance.model;
+  if (folder.is_relative()) folder = fs::path(configFolderOf(source)) / folder;
+  if (!fs::exists(folder))
+    throw Error(folder.string() + ": guide model of " + m.name +
+                " (config section guidance.model) not found");
+  ModelSource gs;
+  gs.folder = folder.string();
+  const LoadedModel guide = loadOneModel(gs, device);
+  if (!guide.config.guidance.model.empty())
+    throw Error(guide.weightsPath + ": a guide model cannot have a guide of its own");
+  attachGuide(m, guide, m.config.guidance.weight);
+  return m;
+}
+
+namespace {
+LoadedModel loadOneModel(const ModelSource& source, const c10::Device& device) {
   // Weights made under InferenceMode become inference tensors, which cannot be used where a
   // version counter is needed later; a caller's guard must not leak into loading.
   c10::InferenceMode notInference(/*enabled=*/false);
@@ -303,6 +363,7 @@ LoadedModel loadModel(const ModelSource& source, const c10::Device& device) {
   m.name = m.config.name;
   return m;
 }
+}  // namespace
 
 std::string defaultModelFolder() {
   if (const char* env = std::getenv("DDIM_DEFAULT_MODEL"); env && *env) return env;

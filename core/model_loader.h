@@ -39,10 +39,27 @@ struct LoadedModel {
   int64_t parameterCount = 0;
   c10::Device device = c10::Device(c10::kCPU);
   std::shared_ptr<void> holder;  // keeps the network alive for `denoiser`
+
+  /// Autoguidance (config section `guidance`, or attachGuide): the guide's network, empty when
+  /// the model has none, and the weight `sampling()` uses by default.
+  Denoiser guide;
+  std::string guideName;
+  std::string guideWeightsPath;
+  int64_t guideParameterCount = 0;
+  double guidance = 1.0;
+  [[nodiscard]] bool hasGuide() const { return static_cast<bool>(guide.net); }
+  /// The denoiser to sample with at guidance weight `weight`: the model itself at weight 1;
+  /// throws ddim::Error for another weight when the model has no guide.
+  [[nodiscard]] Denoiser sampling(double weight) const;
 };
 
 /// Loads a model; every problem is a ddim::Error naming the file and what is wrong.
 [[nodiscard]] LoadedModel loadModel(const ModelSource& source, const c10::Device& device);
+
+/// Makes `guide` the guide of `model` with default weight `weight`. The two must share image
+/// size, channels, noise schedule and prediction type; otherwise throws ddim::Error naming
+/// `guide`'s weights file and the difference.
+void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight);
 
 /// Copies `weights` into `module`'s parameters and buffers by name. Missing or unexpected keys,
 /// wrong shapes or dtypes throw ddim::Error naming the key, the expected and the found shape.

@@ -130,6 +130,56 @@ TEST_F(CliTest, InterpolateAndCompareWritePictures) {
   EXPECT_TRUE(fs::exists(path("grid.png")));
 }
 
+// `ddim export --half` writes a float16 copy that loads as the same network; `--guide-model`
+// with `--guidance W` samples with guide + W (model - guide), as the library does.
+TEST_F(CliTest, ExportHalfAndSampleWithAGuide) {
+  fs::create_directories(path("other"));
+  saveModelConfig(testing::tinyConfig(), path("other/config.yml"));
+  torch::manual_seed(12);
+  UNet other(testing::tinyConfig().model);
+  writeSafetensors(path("other/model.safetensors"), stateDictOf(*other));
+  Result r = run("export --model " + path("other") + " --half --quiet --out " + path("guide16"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const auto& [name, t] : readSafetensors(path("guide16/model.safetensors")))
+    EXPECT_EQ(t.scalar_type(), at::kHalf) << name;
+  const LoadedModel guide = loadModel(ModelSource{path("guide16"), "", ""}, at::kCPU);
+  const LoadedModel full = loadModel(ModelSource{path("other"), "", ""}, at::kCPU);
+  const at::Tensor x = seededNoise({2, 3, 8, 8}, 4, at::kCPU);
+  const at::Tensor t = at::tensor({3.0f, 70.0f});
+  EXPECT_TRUE(at::allclose(guide.denoiser.net(x, t), full.denoiser.net(x, t), 0.02, 0.02));
+  // Never over an existing folder's files.
+  r = run("export " + model() + " --out " + path("guide16"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("never overwrites"), std::string::npos) << r.err;
+  EXPECT_TRUE(at::equal(loadModel(ModelSource{path("guide16"), "", ""}, at::kCPU).denoiser.net(x, t),
+                        guide.denoiser.net(x, t)));
+
+  const at::Tensor noise = seededNoise({2, 3, 8, 8}, 6, at::kCPU);
+  writeNpy(path("gnoise.npy"), noise);
+  r = run("sample " + model() + " --guide-model " + path("guide16") + " --guidance 3 --noise " +
+          path("gnoise.npy") + " --steps 5 --out " + path("g.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("guide: "), std::string::npos) << r.err;
+  SampleOptions o;
+  o.steps = 5;
+  const at::Tensor want = sample(guidedDenoiser(loaded().denoiser, guide.denoiser, 3.0), loaded().schedule, noise, o);
+  const at::Tensor plain = sample(loaded().denoiser, loaded().schedule, noise, o);
+  EXPECT_TRUE(at::allclose(readNpy(path("g.npy")), want, 1e-4, 1e-4));
+  EXPECT_FALSE(at::allclose(want, plain, 1e-2, 1e-2));
+  // --guide-model without --guidance: weight 2; --guidance 1: the model alone.
+  ASSERT_EQ(run("sample " + model() + " --guide-model " + path("guide16") + " --guidance 1 --noise " +
+                path("gnoise.npy") + " --steps 5 --out " + path("g1.npy")).status, 0);
+  EXPECT_TRUE(at::allclose(readNpy(path("g1.npy")), plain, 1e-5, 1e-5));
+  r = run("info " + model() + " --guide-model " + path("guide16"));
+  EXPECT_NE(r.out.find("guidance: 2"), std::string::npos) << r.out;
+
+  r = run("sample " + model() + " --guidance 2 --seed 1 --steps 5 --out " + path("x.npy"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--guide-model"), std::string::npos) << r.err;
+  r = run("compare " + model() + " --guide-model " + path("guide16") + " --guidance 2.5 --seed 2 --steps 2,5 --out " + path("ggrid.png"));
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
 TEST_F(CliTest, BenchPrintsTimings) {
   const Result r = run("bench --config " + path("model/config.yml") + " --batch 2 --steps 3 --calls 2 --threads 1");
   ASSERT_EQ(r.status, 0) << r.err;

@@ -241,6 +241,7 @@ void MainWindow::onModelLoaded(const ModelInfo& info) {
   }
   invertPanel_->clearResult();
   interpPanel_->onModelLoaded();
+  samplePanel_->setGuide(info.guide, info.guidance);
   updateState();
 }
 

@@ -30,6 +30,11 @@ SamplePanel::SamplePanel(QWidget* parent) : QWidget(parent) {
   seed_->setToolTip(tr("Seed of the noise added at each step when eta > 0"));
   clip_ = new QCheckBox(tr("Clip predicted x0 to [-1, 1]"), this);
   clip_->setToolTip(tr("Off in the official code; diffusers clips by default"));
+  guidance_ = new QDoubleSpinBox(this);
+  guidance_->setRange(0.0, 10.0);
+  guidance_->setSingleStep(0.5);
+  guidance_->setDecimals(2);
+  guidance_->setValue(1.0);
   sample_ = new QPushButton(tr("Sample"), this);
   sample_->setToolTip(tr("Regenerate the image from the chosen latent with these settings"));
   export_ = new QPushButton(tr("Export…"), this);
@@ -43,6 +48,7 @@ SamplePanel::SamplePanel(QWidget* parent) : QWidget(parent) {
   form->addRow(tr("Eta"), eta_);
   form->addRow(tr("Schedule"), schedule_);
   form->addRow(tr("Noise seed"), seed_);
+  form->addRow(tr("Guidance"), guidance_);
   form->addRow(QString(), clip_);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(sample_);
@@ -62,7 +68,20 @@ SamplePanel::SamplePanel(QWidget* parent) : QWidget(parent) {
   });
   connect(eta_, &QDoubleSpinBox::valueChanged, this, &SamplePanel::updateSeedEnabled);
   updateSeedEnabled();
+  setGuide(QString(), 1.0);
   setState(false, false);
+}
+
+void SamplePanel::setGuide(const QString& guideName, double defaultWeight) {
+  const bool has = !guideName.isEmpty();
+  guidance_->setValue(has ? defaultWeight : 1.0);
+  guidance_->setEnabled(has);
+  guidance_->setToolTip(
+      has ? tr("Autoguidance by %1, a weaker model of the same data: guide + w (model - guide). "
+               "1 = the model alone (use 1 to reproduce an inverted image); larger values give "
+               "cleaner, more typical images at twice the cost per step")
+                .arg(guideName)
+          : tr("This model has no guide model, so it samples alone (weight 1)"));
 }
 
 void SamplePanel::setState(bool model, bool busy) { sample_->setEnabled(model && !busy); }
@@ -84,6 +103,7 @@ SampleRequest SamplePanel::request() const {
   r.skip = scheduleOf(schedule_);
   r.clip = clip_->isChecked();
   r.seed = static_cast<quint64>(seed_->value());
+  r.guidance = guidance_->value();
   return r;
 }
 

@@ -12,7 +12,8 @@ class QDoubleSpinBox;
 class QPushButton;
 class QSpinBox;
 
-/// Re-sampling from a latent: steps, eta, schedule, seed (for eta > 0) and x0 clipping.
+/// Re-sampling from a latent: steps, eta, schedule, seed (for eta > 0), x0 clipping and the
+/// autoguidance weight (when the model has a guide).
 /// The step-count comparison uses the same settings.
 class SamplePanel : public QWidget {
   Q_OBJECT
@@ -26,6 +27,9 @@ class SamplePanel : public QWidget {
   /// The settings; alpha and mode of a path source are filled in by the window.
   [[nodiscard]] SampleRequest request() const;
   void setSteps(int steps);
+  /// Offers autoguidance when the loaded model has a guide (set to its default weight), else
+  /// fixes the weight at 1.
+  void setGuide(const QString& guideName, double defaultWeight);
   void setSource(LatentSource source);
 
   [[nodiscard]] ImageView* resultView() const { return result_; }
@@ -47,6 +51,7 @@ class SamplePanel : public QWidget {
   QComboBox* schedule_ = nullptr;
   QSpinBox* seed_ = nullptr;
   QCheckBox* clip_ = nullptr;
+  QDoubleSpinBox* guidance_ = nullptr;
   QPushButton* sample_ = nullptr;
   QPushButton* export_ = nullptr;
   ImageView* result_ = nullptr;

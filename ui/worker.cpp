@@ -266,6 +266,8 @@ void Worker::loadModel(const ModelRequest& request) {
     info.channels = m.config.model.inChannels;
     info.parameters = m.parameterCount;
     info.numTimesteps = m.schedule.numTimesteps();
+    if (m.hasGuide()) info.guide = fromStd(m.guideName);
+    info.guidance = m.guidance;
 
     const auto shape = s.latentShape();
     for (LatentSlot slot : {LatentSlot::kA, LatentSlot::kB}) {
@@ -367,7 +369,8 @@ void Worker::sample(const SampleRequest& request) {
     o.validate(m.schedule.numTimesteps());
     const at::Tensor z = s.sourceLatent(request);
     JobMeter meter(this, JobKind::kSample, ddim::countNetworkCalls(o, m.schedule.numTimesteps()));
-    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, z, o, meter.control(&cancel_));
+    const at::Tensor x =
+        ddim::sample(m.sampling(request.guidance), m.schedule, z, o, meter.control(&cancel_));
     Q_EMIT sampled(SampleResult{modelSpaceToQImage(x), request.steps, meter.seconds(), {}});
   });
 }
@@ -389,6 +392,7 @@ void Worker::compare(const CompareRequest& request) {
       total += ddim::countNetworkCalls(o, T);
     }
     const at::Tensor z = s.sourceLatent(request.sample);
+    const ddim::Denoiser denoiser = m.sampling(request.sample.guidance);
     JobMeter meter(this, JobKind::kCompare, total);
     QVector<CompareItem> items;
     std::vector<at::Tensor> images;
@@ -397,7 +401,7 @@ void Worker::compare(const CompareRequest& request) {
       o.steps = steps;
       QElapsedTimer timer;
       timer.start();
-      images.push_back(ddim::sample(m.denoiser, m.schedule, z, o, meter.control(&cancel_)));
+      images.push_back(ddim::sample(denoiser, m.schedule, z, o, meter.control(&cancel_)));
       meter.advance(ddim::countNetworkCalls(o, T));
       CompareItem item{steps, modelSpaceToQImage(images.back()), timer.nsecsElapsed() / 1e9};
       Q_EMIT compareItem(item);

@@ -38,6 +38,8 @@ struct ModelInfo {
   int channels = 3;
   qint64 parameters = 0;
   int numTimesteps = 0;
+  QString guide;         // the autoguidance model's name; empty when the model has none
+  double guidance = 1;   // the model's default guidance weight
 };
 
 /// An image to load: a file path (read by core), or an image already in memory (clipboard, drop).
@@ -120,6 +122,7 @@ struct SampleRequest {
   ddim::SkipType skip = ddim::SkipType::kUniform;
   bool clip = false;
   quint64 seed = 0;
+  double guidance = 1.0;  // autoguidance weight; 1 = the model alone
 };
 
 struct SampleResult {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <atomic>
@@ -305,6 +306,45 @@ TEST_F(WorkerTest, FilmstripRendersTheRequestedFrames) {
   EXPECT_EQ(result.frames.size(), 6);
   EXPECT_EQ(result.path, QStringLiteral("x.png"));
   EXPECT_NE(result.frames.front(), result.frames.back());
+}
+
+// A model folder whose config names a guide: the info says so, and the sample request's weight
+// picks plain (1) or guided sampling; a weight other than 1 without a guide fails with a reason.
+TEST_F(WorkerTest, SamplesWithTheModelsGuideAtTheRequestedWeight) {
+  const QString guided = dir_.filePath(QStringLiteral("guided"));
+  ddim_test::writeTinyModel(guided.toStdString(), 16, 1);
+  ddim_test::writeTinyModel((guided + QStringLiteral("/guide")).toStdString(), 16, 2);
+  {
+    QFile config(guided + QStringLiteral("/config.yml"));
+    ASSERT_TRUE(config.open(QIODevice::Append));
+    config.write("guidance:\n  model: guide\n  weight: 2.5\n");
+  }
+  QSignalSpy loaded(relay_.get(), &WorkerRelay::modelLoaded);
+  ModelRequest m;
+  m.folder = guided;
+  ASSERT_TRUE(runToEnd([&] { host_->loadModel(m); })) << lastFailure_.toStdString();
+  const auto info = loaded.front().front().value<ModelInfo>();
+  EXPECT_FALSE(info.guide.isEmpty());
+  EXPECT_EQ(info.guidance, 2.5);
+  ASSERT_TRUE(seedLatent(LatentSlot::kA, 4));
+
+  QSignalSpy sampled(relay_.get(), &WorkerRelay::sampled);
+  SampleRequest r;
+  r.steps = 4;
+  for (double w : {1.0, 2.5, 1.0}) {
+    r.guidance = w;
+    ASSERT_TRUE(runToEnd([&] { host_->sample(r); })) << lastFailure_.toStdString();
+  }
+  ASSERT_EQ(sampled.size(), 3);
+  const QImage plain = sampled[0].front().value<SampleResult>().image;
+  EXPECT_NE(sampled[1].front().value<SampleResult>().image, plain);
+  EXPECT_EQ(sampled[2].front().value<SampleResult>().image, plain);
+
+  ASSERT_TRUE(loadTiny());  // no guide
+  ASSERT_TRUE(seedLatent(LatentSlot::kA, 4));
+  r.guidance = 2.0;
+  EXPECT_FALSE(runToEnd([&] { host_->sample(r); }));
+  EXPECT_TRUE(lastFailure_.contains(QStringLiteral("no guide"))) << lastFailure_.toStdString();
 }
 
 }  // namespace
