@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -63,7 +64,7 @@ ModelConfig modelConfigFromArgs(const CliArgs& args) {
     c = loadModelConfig(args.get("config"));
   else {
     c.model.ch = 32;
-    c.model.chMult = {1, 2, 2};
+    c.model.chMult = {1, 2, 4, 4};
     c.model.numResBlocks = 1;
     c.model.dropout = 0.0;
     c.diffusion.predictionType = PredictionType::kV;
@@ -74,8 +75,11 @@ ModelConfig modelConfigFromArgs(const CliArgs& args) {
   if (args.has("num-res-blocks")) c.model.numResBlocks = args.getInt("num-res-blocks", 1);
   if (args.has("attn"))
     c.model.attnResolutions = parseIntList("attn", args.get("attn"));
-  else if (!args.has("config") && !c.model.chMult.empty() && c.model.chMult.size() < 32)
-    c.model.attnResolutions = {c.imageSize >> (c.model.chMult.size() - 1)};  // lowest: 8 at 32 px
+  else if (!args.has("config") && !c.model.chMult.empty() && c.model.chMult.size() < 32) {
+    // At a quarter of the image's side (8 at 32 px) when the network reaches it, else its lowest.
+    const int lowest = c.imageSize >> (c.model.chMult.size() - 1);
+    c.model.attnResolutions = {std::max(lowest, c.imageSize / 4)};
+  }
   if (args.has("dropout")) c.model.dropout = args.getDouble("dropout", 0.0);
   if (args.has("prediction"))
     c.diffusion.predictionType = parsePredictionType(args.get("prediction"));
@@ -106,10 +110,10 @@ constexpr const char* kTrainUsage = R"(usage: ddim train --data DIR --out MODEL_
   --checkpoint-minutes M  minutes between checkpoints (default 10)
   --log-every N           steps between progress lines (default 50)
   --config C              start from a model config (YAML) instead of the default network,
-                          which is the bundled emoji32's: ch 32, ch_mult 1,2,2, 1 res block,
-                          attention at the lowest resolution (8 for 32 px), dropout 0,
-                          v_prediction
-  --ch N --ch-mult 1,2,2 --num-res-blocks N --attn 8|16,8|none --dropout P
+                          which is the bundled emoji32's: ch 32, ch_mult 1,2,4,4, 1 res block,
+                          attention at a quarter of the image's side (8 for 32 px; the lowest
+                          resolution if the network does not reach it), dropout 0, v_prediction
+  --ch N --ch-mult 1,2,4,4 --num-res-blocks N --attn 8|16,8|none --dropout P
   --prediction epsilon|v_prediction|sample   --image-size S   --name NAME
   --threads N             CPU threads (default all cores)
 Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.

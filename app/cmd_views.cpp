@@ -129,7 +129,8 @@ int runCompare(const std::vector<std::string>& raw) {
 }
 
 int runBench(const std::vector<std::string>& raw) {
-  const CliArgs args(raw, concat(kModelOptions, {"batch", "steps", "calls"}), kCommonFlags);
+  const CliArgs args(raw, concat(kModelOptions, {"batch", "steps", "calls", "guidance"}),
+                     kCommonFlags);
   const int batch = args.getInt("batch", 1), steps = args.getInt("steps", 20);
   const int calls = args.getInt("calls", 10);
   if (batch < 1 || steps < 1 || calls < 1) throw UsageError("--batch, --steps and --calls must be >= 1");
@@ -177,11 +178,13 @@ int runBench(const std::vector<std::string>& raw) {
               batch, ms[ms.size() / 2], ms.front(), calls, ms[ms.size() / 2] / batch);
   SampleOptions o;
   o.steps = steps;
+  const double guidance = guidanceFromArgs(args, model);
   const auto t0 = Clock::now();
-  at::Tensor s = sample(model.denoiser, model.schedule, x, o);
+  at::Tensor s = sample(model.sampling(guidance), model.schedule, x, o);
   if (model.device.is_cuda()) (void)s.sum().item<float>();
   const double total = secondsSince(t0);
-  std::printf("sample, %d steps, batch %d: %.3f s total, %.1f ms per sample\n", steps, batch,
+  std::printf("sample, %d steps, batch %d%s: %.3f s total, %.1f ms per sample\n", steps, batch,
+              guidance != 1.0 ? (", guidance " + std::to_string(guidance).substr(0, 4)).c_str() : "",
               total, total * 1000 / batch);
   return 0;
 }

@@ -22,7 +22,7 @@ commands:
   invert       --image IN --steps S [--skip ...] [--destination] --out LATENT.npy [--recon R.png]
   interpolate  --from A --to B --frames N --steps S [--lerp] --out STRIP.png
   compare      (--noise X.npy | --seed N) --steps 5,10,20,50,100 [--guidance W] --out GRID.png
-  bench        --config C [--weights W] --batch B --steps S
+  bench        --config C [--weights W] --batch B --steps S [--guidance W]
   info         print the model's configuration
   export       --out DIR [--half]                 write the model (any format but TorchScript)
                                                   as config.yml + model.safetensors

@@ -11,9 +11,16 @@ THREADS=${THREADS:-2}
 M="--model $MODEL --threads $THREADS --quiet"
 
 [ -d "$DATA/test" ] || "$DDIM" dataset emoji --size 32 --out "$DATA" --quiet
+# Sampling uses the model's autoguidance weight unless --guidance says otherwise.
 "$DDIM" sample $M --seed 0 --count 16 --steps 50 --out "$OUT/emoji32_samples.png"
-# The same 16 x_T at 20 steps: the step count of the quality bar.
-"$DDIM" sample $M --seed 0 --count 16 --steps 20 --out "$OUT/emoji32_samples_s20.png"
+# 32 x_T at 20 steps, the step count of the quality bar: guided, and the model alone.
+"$DDIM" sample $M --seed 0 --count 32 --steps 20 --out "$OUT/emoji32_samples_s20.png"
+"$DDIM" sample $M --seed 0 --count 32 --steps 20 --guidance 1 --out "$OUT/emoji32_samples_s20_plain.png"
+# The guidance weight: the same 8 x_T at 20 steps with w = 1, 2, 3, 4.
+for w in 1 2 3 4; do
+  "$DDIM" sample $M --seed 100 --count 8 --steps 20 --guidance $w --out "$OUT/emoji32_guidance_w$w.png"
+done
+# Interpolation and inversion always use the model alone (guidance 1).
 for seed in 1 2 3; do
   "$DDIM" compare $M --seed $seed --steps 10,20,50,100,1000 --out "$OUT/emoji32_compare_seed$seed.png"
 done
