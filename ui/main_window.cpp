@@ -125,6 +125,7 @@ void MainWindow::buildLayout() {
   connect(invertPanel_, &InvertPanel::invertRequested, this, &MainWindow::runInvert);
   connect(invertPanel_, &InvertPanel::exportRequested, this, exportSlot);
   connect(samplePanel_, &SamplePanel::sampleRequested, this, &MainWindow::runSample);
+  connect(samplePanel_, &SamplePanel::sourceChanged, this, &MainWindow::suggestGuidance);
   connect(samplePanel_, &SamplePanel::exportRequested, this, exportSlot);
   connect(comparePanel_, &ComparePanel::compareRequested, this, &MainWindow::runCompare);
   connect(comparePanel_, &ComparePanel::exportRequested, this, exportSlot);
@@ -180,6 +181,10 @@ void MainWindow::connectWorker() {
   });
   connect(w, &Worker::inverted, invertPanel_, &InvertPanel::showResult);
   connect(w, &Worker::latentChanged, interpPanel_, &InterpolationPanel::onLatentChanged);
+  connect(w, &Worker::latentChanged, this, [this](const LatentInfo& info) {
+    latentFromSeed_[info.slot == LatentSlot::kA ? 0 : 1] = info.fromSeed;
+    suggestGuidance();
+  });
   connect(w, &Worker::latentSaved, this, [this](LatentSlot slot, const QString& path) {
     statusBar()->showMessage(tr("Saved latent %1 to %2").arg(slotName(slot), path), 5000);
     Q_EMIT fileWritten(path);
@@ -242,6 +247,7 @@ void MainWindow::onModelLoaded(const ModelInfo& info) {
   invertPanel_->clearResult();
   interpPanel_->onModelLoaded();
   samplePanel_->setGuide(info.guide, info.guidance);
+  suggestGuidance();
   updateState();
 }
 
@@ -331,6 +337,17 @@ void MainWindow::dropEvent(QDropEvent* event) {
     openImageData(qvariant_cast<QImage>(mime->imageData()), tr("dropped image"));
   }
   event->acceptProposedAction();
+}
+
+void MainWindow::suggestGuidance() {
+  if (!model_ || model_->guide.isEmpty()) return;
+  bool seeded = false;
+  switch (samplePanel_->request().source) {
+    case LatentSource::kA: seeded = latentFromSeed_[0]; break;
+    case LatentSource::kB: seeded = latentFromSeed_[1]; break;
+    case LatentSource::kPath: seeded = latentFromSeed_[0] && latentFromSeed_[1]; break;
+  }
+  samplePanel_->setGuidance(seeded ? model_->guidance : 1.0);
 }
 
 void MainWindow::runInvert() { host_->invert(invertPanel_->request()); }

@@ -94,6 +94,9 @@ class MainWindow : public QMainWindow {
   void showError(const QString& message);
   void updateState();
   void saveSettings();
+  /// Sets the Sample tab's guidance for its latent source: the model's own weight when seeded
+  /// noise feeds it, else 1 (an inverted image or a latent file then decodes to its image).
+  void suggestGuidance();
 
   std::unique_ptr<AppSettings> settings_;
   WorkerHost* host_ = nullptr;
@@ -115,4 +118,5 @@ class MainWindow : public QMainWindow {
   QString deviceWarning_;  // the requested device could not be used
   QString lastError_;
   std::optional<JobKind> runningJob_;
+  bool latentFromSeed_[2] = {false, false};  // latent A, B
 };

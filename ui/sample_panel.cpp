@@ -62,6 +62,7 @@ SamplePanel::SamplePanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(result_, 1);
 
   connect(sample_, &QPushButton::clicked, this, &SamplePanel::sampleRequested);
+  connect(source_, &QComboBox::currentIndexChanged, this, &SamplePanel::sourceChanged);
   connect(export_, &QPushButton::clicked, this, [this] {
     Q_EMIT exportRequested(result_->image(),
                            QStringLiteral("sample-%1steps.png").arg(steps_->value()));
@@ -78,8 +79,10 @@ void SamplePanel::setGuide(const QString& guideName, double defaultWeight) {
   guidance_->setEnabled(has);
   guidance_->setToolTip(
       has ? tr("Autoguidance by %1, a weaker model of the same data: guide + w (model - guide). "
-               "1 = the model alone (use 1 to reproduce an inverted image); larger values give "
-               "cleaner, more typical images at twice the cost per step")
+               "1 = the model alone, which reproduces an inverted image; larger values give "
+               "recognisable new images from random latents, at about twice the cost per step. "
+               "Set for you when the latent changes: the model's weight for seeded noise, 1 "
+               "otherwise")
                 .arg(guideName)
           : tr("This model has no guide model, so it samples alone (weight 1)"));
 }
@@ -105,6 +108,10 @@ SampleRequest SamplePanel::request() const {
   r.seed = static_cast<quint64>(seed_->value());
   r.guidance = guidance_->value();
   return r;
+}
+
+void SamplePanel::setGuidance(double weight) {
+  if (guidance_->isEnabled()) guidance_->setValue(weight);
 }
 
 void SamplePanel::setSteps(int steps) { steps_->setValue(steps); }

@@ -30,6 +30,7 @@ class SamplePanel : public QWidget {
   /// Offers autoguidance when the loaded model has a guide (set to its default weight), else
   /// fixes the weight at 1.
   void setGuide(const QString& guideName, double defaultWeight);
+  void setGuidance(double weight);
   void setSource(LatentSource source);
 
   [[nodiscard]] ImageView* resultView() const { return result_; }
@@ -40,6 +41,7 @@ class SamplePanel : public QWidget {
 
  Q_SIGNALS:
   void sampleRequested();
+  void sourceChanged();
   void exportRequested(const QImage& image, const QString& suggestedName);
 
  private:

@@ -357,7 +357,8 @@ void Worker::setLatent(const LatentRequest& request) {
       origin = QFileInfo(request.path).fileName();
     }
     s.latent(request.slot) = z;
-    Q_EMIT latentChanged(LatentInfo{request.slot, toQImage(ddim::visualiseLatent(z)), origin});
+    Q_EMIT latentChanged(LatentInfo{request.slot, toQImage(ddim::visualiseLatent(z)), origin,
+                                    request.source == LatentRequest::Source::kSeed});
   });
 }
 

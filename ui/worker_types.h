@@ -110,6 +110,7 @@ struct LatentInfo {
   LatentSlot slot = LatentSlot::kA;
   QImage image;  // visualised latent; null when the slot was cleared
   QString origin;
+  bool fromSeed = false;  // random noise from a seed (not an inverted image or a file)
 };
 
 struct SampleRequest {

@@ -6,6 +6,7 @@
 #include <QClipboard>
 #include <QDropEvent>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QImageReader>
@@ -223,6 +224,48 @@ TEST_F(MainWindowTest, InvertInterpolateSampleCompareAndExport) {
   ASSERT_TRUE(waitFor([&] { return written.size() == 3; }));
   EXPECT_EQ(QImageReader(nextSave_).size(), QSize(5 * 16 + 4 * 2, 16));
   EXPECT_TRUE(w->errorText().isEmpty()) << w->errorText().toStdString();
+}
+
+// With a guided model the Sample tab's guidance follows its latent source: the model's weight
+// for seeded noise, 1 for an inverted image (so it decodes to that image); for a model without
+// a guide it stays at 1.
+TEST_F(MainWindowTest, GuidanceFollowsTheLatentSource) {
+  const QString guided = out_.filePath(QStringLiteral("guided"));
+  ddim_test::writeTinyModel(guided.toStdString(), 16, 1);
+  ddim_test::writeTinyModel((guided + QStringLiteral("/guide")).toStdString(), 16, 2);
+  {
+    QFile config(guided + QStringLiteral("/config.yml"));
+    ASSERT_TRUE(config.open(QIODevice::Append));
+    config.write("guidance:\n  model: guide\n  weight: 2.5\n");
+  }
+  MainWindowOptions options;
+  options.device = QStringLiteral("cpu");
+  options.threads = 1;
+  options.settingsPath = settingsPath_;
+  ModelRequest model;
+  model.folder = guided;
+  options.model = model;
+  auto w = std::make_unique<MainWindow>(options);
+  w->show();
+  ASSERT_TRUE(waitModel(*w)) << w->errorText().toStdString();
+  SamplePanel* sample = w->samplePanel();
+  sample->setSource(LatentSource::kA);
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kA, 3); }));
+  EXPECT_EQ(sample->request().guidance, 2.5);
+  ASSERT_TRUE(waitJob(*w, JobKind::kLoadImage, [&] { w->openImageFile(samplePath()); }));
+  ASSERT_TRUE(waitJob(*w, JobKind::kInvert, [&] { w->invertPanel()->invertButton()->click(); }))
+      << w->errorText().toStdString();
+  EXPECT_EQ(sample->request().guidance, 1.0);  // latent A is now the inverted image
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kB, 4); }));
+  sample->setSource(LatentSource::kB);
+  EXPECT_EQ(sample->request().guidance, 2.5);
+  sample->setSource(LatentSource::kPath);  // A is inverted
+  EXPECT_EQ(sample->request().guidance, 1.0);
+
+  auto plain = makeWindow();  // the tiny model has no guide
+  ASSERT_TRUE(waitModel(*plain));
+  ASSERT_TRUE(waitJob(*plain, JobKind::kLatent, [&] { plain->latentFromSeed(LatentSlot::kA, 3); }));
+  EXPECT_EQ(plain->samplePanel()->request().guidance, 1.0);
 }
 
 TEST_F(MainWindowTest, ErrorsAppearInTheWindowAndTheStateSurvives) {
