@@ -6,7 +6,6 @@
 #include <QClipboard>
 #include <QDropEvent>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QImageReader>
@@ -231,13 +230,7 @@ TEST_F(MainWindowTest, InvertInterpolateSampleCompareAndExport) {
 // a guide it stays at 1.
 TEST_F(MainWindowTest, GuidanceFollowsTheLatentSource) {
   const QString guided = out_.filePath(QStringLiteral("guided"));
-  ddim_test::writeTinyModel(guided.toStdString(), 16, 1);
-  ddim_test::writeTinyModel((guided + QStringLiteral("/guide")).toStdString(), 16, 2);
-  {
-    QFile config(guided + QStringLiteral("/config.yml"));
-    ASSERT_TRUE(config.open(QIODevice::Append));
-    config.write("guidance:\n  model: guide\n  weight: 2.5\n");
-  }
+  ddim_test::writeTinyGuidedModel(guided.toStdString(), 2.5);
   MainWindowOptions options;
   options.device = QStringLiteral("cpu");
   options.threads = 1;

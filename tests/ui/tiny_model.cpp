@@ -29,6 +29,15 @@ void writeTinyModel(const std::string& folder, int resolution, uint64_t seed) {
   ddim::writeSafetensors(folder + "/model.safetensors", ddim::stateDictOf(*net));
 }
 
+void writeTinyGuidedModel(const std::string& folder, double weight) {
+  writeTinyModel(folder + "/guide", 16, 2);
+  writeTinyModel(folder, 16, 1);
+  ddim::ModelConfig config = ddim::loadModelConfig(folder + "/config.yml");
+  config.guidance.model = "guide";
+  config.guidance.weight = weight;
+  ddim::saveModelConfig(config, folder + "/config.yml");
+}
+
 void writeEmoji32SizedModel(const std::string& folder, uint64_t seed) {
   std::filesystem::create_directories(folder);
   ddim::ModelConfig config;

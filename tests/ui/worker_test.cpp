@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <atomic>
@@ -312,13 +311,7 @@ TEST_F(WorkerTest, FilmstripRendersTheRequestedFrames) {
 // picks plain (1) or guided sampling; a weight other than 1 without a guide fails with a reason.
 TEST_F(WorkerTest, SamplesWithTheModelsGuideAtTheRequestedWeight) {
   const QString guided = dir_.filePath(QStringLiteral("guided"));
-  ddim_test::writeTinyModel(guided.toStdString(), 16, 1);
-  ddim_test::writeTinyModel((guided + QStringLiteral("/guide")).toStdString(), 16, 2);
-  {
-    QFile config(guided + QStringLiteral("/config.yml"));
-    ASSERT_TRUE(config.open(QIODevice::Append));
-    config.write("guidance:\n  model: guide\n  weight: 2.5\n");
-  }
+  ddim_test::writeTinyGuidedModel(guided.toStdString(), 2.5);
   QSignalSpy loaded(relay_.get(), &WorkerRelay::modelLoaded);
   ModelRequest m;
   m.folder = guided;
