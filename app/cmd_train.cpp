@@ -60,9 +60,10 @@ std::vector<int> parseIntList(const std::string& name, const std::string& v) {
 // The default recipe's network: see resources/models/emoji32/README.md for why.
 ModelConfig modelConfigFromArgs(const CliArgs& args) {
   ModelConfig c;
-  if (args.has("config"))
+  if (args.has("config")) {
     c = loadModelConfig(args.get("config"));
-  else {
+    c.guidance = {};  // a guide belongs to that model's folder, not to the one trained here
+  } else {
     c.model.ch = 32;
     c.model.chMult = {1, 2, 4, 4};
     c.model.numResBlocks = 1;
