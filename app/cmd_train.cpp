@@ -1,9 +1,9 @@
 // `ddim dataset`, `ddim train`, `ddim evaluate` (issue 3: the project's own default model).
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>

@@ -68,8 +68,9 @@ int runInterpolate(const std::vector<std::string>& raw) {
 }
 
 int runCompare(const std::vector<std::string>& raw) {
-  const CliArgs args(raw, concat(kModelOptions, {"noise", "seed", "steps", "skip", "eta", "out", "guidance"}),
-                     concat(kCommonFlags, {"clip"}));
+  const CliArgs args(
+      raw, concat(kModelOptions, {"noise", "seed", "steps", "skip", "eta", "out", "guidance"}),
+      concat(kCommonFlags, {"clip"}));
   const std::string out = args.require("out");
   std::vector<int> stepList = args.getIntList("steps");
   for (int s : stepList)
@@ -183,9 +184,10 @@ int runBench(const std::vector<std::string>& raw) {
   at::Tensor s = sample(model.sampling(guidance), model.schedule, x, o);
   if (model.device.is_cuda()) (void)s.sum().item<float>();
   const double total = secondsSince(t0);
+  char guided[32] = "";
+  if (guidance != 1.0) std::snprintf(guided, sizeof guided, ", guidance %g", guidance);
   std::printf("sample, %d steps, batch %d%s: %.3f s total, %.1f ms per sample\n", steps, batch,
-              guidance != 1.0 ? (", guidance " + std::to_string(guidance).substr(0, 4)).c_str() : "",
-              total, total * 1000 / batch);
+              guided, total, total * 1000 / batch);
   return 0;
 }
 
