@@ -269,6 +269,8 @@ Denoiser LoadedModel::sampling(double weight) const {
 }
 
 void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight) {
+  if (guide.hasGuide() || !guide.config.guidance.model.empty())
+    throw Error(guide.weightsPath + ": a guide model cannot have a guide of its own");
   const std::string who = guide.weightsPath + ": as guide of " + model.name + ": ";
   const ModelConfig &a = model.config, &b = guide.config;
   if (a.imageSize != b.imageSize || a.channels != b.channels)
@@ -301,10 +303,7 @@ LoadedModel loadModel(const ModelSource& source, const c10::Device& device) {
                 " (config section guidance.model) not found");
   ModelSource gs;
   gs.folder = folder.string();
-  const LoadedModel guide = loadOneModel(gs, device);
-  if (!guide.config.guidance.model.empty())
-    throw Error(guide.weightsPath + ": a guide model cannot have a guide of its own");
-  attachGuide(m, guide, m.config.guidance.weight);
+  attachGuide(m, loadOneModel(gs, device), m.config.guidance.weight);
   return m;
 }
 

@@ -57,8 +57,8 @@ struct LoadedModel {
 [[nodiscard]] LoadedModel loadModel(const ModelSource& source, const c10::Device& device);
 
 /// Makes `guide` the guide of `model` with default weight `weight`. The two must share image
-/// size, channels, noise schedule and prediction type; otherwise throws ddim::Error naming
-/// `guide`'s weights file and the difference.
+/// size, channels, noise schedule and prediction type, and the guide must have no guide of its
+/// own; otherwise throws ddim::Error naming `guide`'s weights file and the difference.
 void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight);
 
 /// Copies `weights` into `module`'s parameters and buffers by name. Missing or unexpected keys,
