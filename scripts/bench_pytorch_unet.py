@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times PyTorch eager on the official DDIM U-Net: the baseline for the C++ forward (core/unet.cpp).
 
-The network is an nn.Module written from shared/reference/ddim-facts.md section 4 in the style of
+The network is an nn.Module written from the paper's appendix (Song et al. 2020) in the style of
 the official models/diffusion.py (x * sigmoid(x), bmm attention, F.pad + strided conv, nearest
 interpolate), at the paper's CIFAR-10 config (35,746,307 parameters, 32x32), random weights.
 

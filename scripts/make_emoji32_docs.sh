@@ -1,9 +1,9 @@
 #!/bin/sh
 # Makes the pictures of the bundled emoji model shown in resources/models/emoji32/README.md
 # (docs/emoji32_*.png) with the `ddim` command line. Deterministic: fixed seeds and images.
-#   DDIM=build/app/ddim DATA=/tmp/emoji32 scripts/make_emoji32_docs.sh
+#   DDIM=build/bin/ddim DATA=/tmp/emoji32 scripts/make_emoji32_docs.sh
 set -eu
-DDIM=${DDIM:-build/app/ddim}
+DDIM=${DDIM:-build/bin/ddim}
 DATA=${DATA:-/tmp/emoji32}
 MODEL=${MODEL:-resources/models/emoji32}
 OUT=${OUT:-docs}

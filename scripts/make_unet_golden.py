@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes tests/data/unet/unet_golden.safetensors: reference outputs of the official DDIM U-Net
 (ermongroup/ddim models/diffusion.py, class Model) for two tiny configs, computed by an independent
-functional PyTorch implementation written from the facts (shared/reference/ddim-facts.md, section 4).
-It also checks that its parameter names and shapes equal the keymaps of the three paper models.
+functional PyTorch implementation written from the paper's appendix and the official code's layout.
+It also checks that its parameter names and shapes equal the key lists of the three paper models
+(tests/data/keys/*.tsv).
 
 Run once with Debian's python3-torch 1.13 and python3-numpy (no safetensors package needed):
     /usr/bin/python3 scripts/make_unet_golden.py [--check-keymaps DIR]
@@ -299,12 +300,11 @@ def write_safetensors(path, tensors, metadata):
 def check_keymaps(directory):
     for name, cfg in PAPER.items():
         expected = []
-        with open(os.path.join(directory, f"{name}_key_map.txt")) as f:
+        with open(os.path.join(directory, f"{name}.tsv")) as f:
             for line in f:
-                if line.strip():
-                    key, rest = line.split(" -> ")
-                    shape = tuple(int(s) for s in rest.split("(")[1].rstrip(")\n").split(",") if s)
-                    expected.append((key, shape))
+                if line.strip() and not line.startswith("#"):
+                    key, _, shape = line.rstrip("\n").split("\t")
+                    expected.append((key, tuple(int(s) for s in shape.split("x"))))
         ours = param_shapes(cfg)
         assert ours == expected, f"{name}: structure differs from the keymap"
         print(f"{name}: {len(ours)} tensors, {sum(int(np.prod(s)) for _, s in ours):,} parameters"
@@ -316,8 +316,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(here, "..", "tests", "data", "unet",
                                                       "unet_golden.safetensors"))
-    parser.add_argument("--check-keymaps", default=os.path.join(here, "..", "..", "shared",
-                                                                "reference", "keymaps"))
+    parser.add_argument("--check-keymaps", default=os.path.join(here, "..", "tests", "data", "keys"))
     args = parser.parse_args()
     if os.path.isdir(args.check_keymaps):
         check_keymaps(args.check_keymaps)

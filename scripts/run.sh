@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 build="${DDIM_BUILD_DIR:-build}"
-exec "$build/app/ddim-studio" "$@"
+exec "$build/bin/ddim-studio" "$@"

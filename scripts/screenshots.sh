@@ -13,14 +13,14 @@ set -euo pipefail
 out=${1:?usage: $0 OUT_DIR [BUILD_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${2:-$root/build}
-app="$build/app/ddim-studio"
+app="$build/bin/ddim-studio"
 image=${DDIM_DEMO_IMAGE:-$root/resources/samples/smiley.png}
 
 mkdir -p "$out"
 model_args=()
 if [[ ! -d "$root/resources/models/emoji32" ]]; then
   echo "screenshots: no bundled model yet; using a random model of its size" >&2
-  "$build/tests/ui/ddim-make-tiny-model" "$out/tiny-model" emoji32
+  "$build/bin/ddim-make-tiny-model" "$out/tiny-model" emoji32
   model_args=(--model "$out/tiny-model")
 fi
 

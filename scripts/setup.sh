@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config dpkg-dev clang-format
   qt6-base-dev qt6-base-dev-tools libgl-dev
   libtorch-dev libopenblas0-openmp
-  libopencv-dev libyaml-cpp-dev nlohmann-json3-dev
+  libopencv-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgif-dev
   libgtest-dev libgmock-dev
   fonts-noto-color-emoji xvfb xauth
 )

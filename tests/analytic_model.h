@@ -11,8 +11,8 @@
 #include <atomic>
 #include <cmath>
 
-#include "denoiser.h"
-#include "schedule.h"
+#include "diffusion/denoiser.h"
+#include "diffusion/schedule.h"
 
 namespace ddim::testing {
 

@@ -1,4 +1,4 @@
-#include "diffusers_names.h"
+#include "model/diffusers_names.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "errors.h"
+#include "key_list.h"
 #include "weights_test_util.h"
 
 namespace ddim {
@@ -15,33 +16,7 @@ namespace {
 
 using testing::ScratchDir;
 
-struct KeymapEntry {
-  std::string official;
-  std::string diffusers;
-  std::vector<int64_t> shape;  // official shape
-};
-
-// Lines `official -> diffusers (d0, d1, ...)` from /work/shared/reference/keymaps.
-std::vector<KeymapEntry> readKeymap(const std::string& file) {
-  std::ifstream in(std::string(DDIM_REFERENCE_DIR) + "/keymaps/" + file);
-  EXPECT_TRUE(in.good()) << file;
-  const std::regex line(R"(^(\S+) -> (\S+) \(([0-9, ]*)\)\s*$)");
-  std::vector<KeymapEntry> out;
-  std::string text;
-  while (std::getline(in, text)) {
-    std::smatch m;
-    if (text.empty()) continue;
-    EXPECT_TRUE(std::regex_match(text, m, line)) << text;
-    KeymapEntry e{m[1], m[2], {}};
-    std::istringstream dims(m[3].str());
-    std::string d;
-    while (std::getline(dims, d, ',')) {
-      if (d.find_first_not_of(' ') != std::string::npos) e.shape.push_back(std::stoll(d));
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
-}
+using KeymapEntry = testing::KeyListEntry;
 
 int levelsOf(const std::vector<KeymapEntry>& entries) {
   int levels = 0;
@@ -81,12 +56,12 @@ std::string oldAttentionNames(std::string name) {
 }
 
 TEST(DiffusersNamesTest, KeymapsMapExactlyBothWays) {
-  const std::tuple<const char*, size_t, int> files[] = {{"cifar10_key_map.txt", 328, 4},
-                                                        {"celeba64_key_map.txt", 390, 5},
-                                                        {"lsun256_key_map.txt", 450, 6}};
+  const std::tuple<const char*, size_t, int> files[] = {{"cifar10", 328, 4},
+                                                        {"celeba64", 390, 5},
+                                                        {"lsun256", 450, 6}};
   for (const auto& [file, count, levels] : files) {
     SCOPED_TRACE(file);
-    const auto entries = readKeymap(file);
+    const auto entries = testing::readKeyList(file);
     ASSERT_EQ(entries.size(), count);
     ASSERT_EQ(levelsOf(entries), levels);
     StateDict diffusers, diffusersOld, official;

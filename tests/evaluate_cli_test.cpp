@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "test_paths.h"
+
 namespace {
 
 int run(const std::string& command) { return std::system(command.c_str()); }
@@ -29,14 +31,14 @@ std::vector<double> rowValues(const std::string& table, const std::string& label
 }
 
 TEST(EvaluateCliTest, QuickEvaluationOfTheDefaultModelShowsErrorFallingWithSteps) {
-  const std::string model = DDIM_DEFAULT_MODEL_DIR;
+  const std::string model = ddim::testing::pathFromEnvironment("DDIM_BUNDLED_MODEL");
   if (!QFile::exists(QString::fromStdString(model + "/model.safetensors")))
     GTEST_SKIP() << "no default model at " << model;
   if (!QFile::exists("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"))
     GTEST_SKIP() << "fonts-noto-color-emoji missing";
   QTemporaryDir dir;
   const std::string data = dir.filePath("emoji").toStdString();
-  const std::string cli = DDIM_CLI_PATH;
+  const std::string cli = ddim::testing::cliPath();
   ASSERT_EQ(run(cli + " dataset emoji --size 32 --quiet --out " + data), 0);
   EXPECT_GT(QDir(QString::fromStdString(data + "/test")).entryList(QDir::Files).size(), 100);
 

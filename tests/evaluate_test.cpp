@@ -1,13 +1,13 @@
-#include "evaluate.h"
+#include "training/evaluate.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 
-#include "image_io.h"
-#include "inversion.h"
-#include "sampler.h"
+#include "io/image_io.h"
+#include "diffusion/inversion.h"
+#include "diffusion/sampler.h"
 
 namespace {
 
@@ -56,6 +56,37 @@ TEST(EvaluateTest, ReconstructionErrorFallsWithStepsAndMatchesImageError) {
   const std::string table = ddim::reconstructionTable(rows);
   EXPECT_NE(table.find("| S | 10 | 100 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| MSE (pixels in [0, 1]) |"), std::string::npos) << table;
+}
+
+// The exact-inversion rows of the Table 2 form: far lower error than the paper's inversion at the
+// same S, with the calls it took and the worst image, each checked against its own definition.
+TEST(EvaluateTest, ExactInversionRowsReportCallsAndTheWorstImage) {
+  const ddim::NoiseSchedule schedule(ddim::DiffusionConfig{});
+  const ddim::Denoiser d = gaussianDenoiser(schedule, kDataStd);
+  torch::manual_seed(1);
+  const at::Tensor images = (kDataStd * torch::randn({4, 3, 8, 8})).clamp(-1, 1);
+  const auto plain = ddim::evaluateReconstruction(d, schedule, images, {10},
+                                                  ddim::SkipType::kUniform, /*batchSize=*/4);
+  ddim::InvertOptions exact;
+  exact.method = ddim::InversionMethod::kExact;
+  const auto rows = ddim::evaluateReconstruction(d, schedule, images, {10}, exact, /*batchSize=*/1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_GT(rows[0].psnr, plain[0].psnr + 20);
+  EXPECT_EQ(plain[0].callsPerStep, 1.0);
+  EXPECT_GT(rows[0].callsPerStep, 1.0);
+  EXPECT_LE(rows[0].callsPerStep, exact.maxIterations + 1.0);
+  EXPECT_LE(rows[0].worstPsnr, rows[0].psnr);
+  // The worst image, found here one image at a time.
+  double worst = 1e9;
+  for (int64_t i = 0; i < 4; ++i) {
+    const auto one =
+        ddim::evaluateReconstruction(d, schedule, images.narrow(0, i, 1), {10}, exact, 1);
+    worst = std::min(worst, one[0].psnr);
+  }
+  EXPECT_NEAR(rows[0].worstPsnr, worst, 1e-9);
+  const std::string table = ddim::reconstructionTable(rows, /*detailed=*/true);
+  EXPECT_NE(table.find("| inversion calls a step |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| worst image PSNR (dB) |"), std::string::npos) << table;
 }
 
 TEST(EvaluateTest, SampleQualityPrefersTheExactModelOverAWrongOne) {

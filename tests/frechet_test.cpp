@@ -1,4 +1,4 @@
-#include "frechet.h"
+#include "training/frechet.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>

@@ -8,15 +8,15 @@
 #include <filesystem>
 
 #include "analytic_model.h"
-#include "atomic_file.h"
-#include "denoiser.h"
+#include "io/atomic_file.h"
+#include "diffusion/denoiser.h"
 #include "errors.h"
-#include "model_loader.h"
-#include "noise.h"
-#include "safetensors.h"
-#include "sampler.h"
+#include "model/model_loader.h"
+#include "diffusion/noise.h"
+#include "model/safetensors.h"
+#include "diffusion/sampler.h"
 #include "tiny_config.h"
-#include "unet.h"
+#include "model/unet.h"
 
 namespace ddim {
 namespace {

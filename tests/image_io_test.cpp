@@ -1,4 +1,4 @@
-#include "image_io.h"
+#include "io/image_io.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
-#include "atomic_file.h"
+#include "io/atomic_file.h"
 #include "errors.h"
 
 namespace ddim {

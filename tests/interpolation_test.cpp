@@ -1,4 +1,4 @@
-#include "interpolation.h"
+#include "diffusion/interpolation.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "model_config.h"
+#include "model/model_config.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 namespace ddim {
 namespace {
 
-// The structure of ermongroup/ddim configs/cifar10.yml (values from ddim-facts.md §4).
+// The structure of ermongroup/ddim configs/cifar10.yml (the paper's CIFAR-10 model).
 const char* kCifar10Yaml = R"(data:
     dataset: "CIFAR10"
     image_size: 32

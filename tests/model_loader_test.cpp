@@ -1,4 +1,4 @@
-#include "model_loader.h"
+#include "model/model_loader.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -6,13 +6,13 @@
 
 #include <filesystem>
 
-#include "atomic_file.h"
-#include "diffusers_names.h"
+#include "io/atomic_file.h"
+#include "model/diffusers_names.h"
 #include "errors.h"
-#include "safetensors.h"
-#include "torch_checkpoint.h"
+#include "model/safetensors.h"
+#include "model/torch_checkpoint.h"
 #include "tiny_config.h"
-#include "unet.h"
+#include "model/unet.h"
 
 namespace ddim {
 namespace {

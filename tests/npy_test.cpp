@@ -1,4 +1,4 @@
-#include "npy.h"
+#include "io/npy.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -6,13 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "atomic_file.h"
+#include "io/atomic_file.h"
 #include "errors.h"
+#include "test_paths.h"
 
 namespace ddim {
 namespace {
 
-const std::string kDir = std::string(DDIM_TEST_DATA_DIR) + "/npy/";
+std::string npyDir() { return testing::testDataDir() + "/npy/"; }
 
 at::Tensor expected234() { return at::arange(24, at::kFloat).reshape({2, 3, 4}) / 8; }
 
@@ -22,11 +23,11 @@ std::string tempPath(const std::string& name) {
 
 // Files written by numpy.save (scripts/make_npy_fixtures.py).
 TEST(NpyTest, ReadsNumpyFiles) {
-  EXPECT_TRUE(at::equal(readNpy(kDir + "f32_2x3x4.npy"), expected234()));
-  EXPECT_TRUE(at::equal(readNpy(kDir + "f64_fortran_2x3x4.npy"), expected234()));
-  EXPECT_TRUE(at::equal(readNpy(kDir + "f16_2x3x4.npy"), expected234()));
-  EXPECT_TRUE(at::equal(readNpy(kDir + "i32_2x3x4.npy"), expected234() * 8));
-  const at::Tensor v = readNpy(kDir + "f32_vector5.npy");
+  EXPECT_TRUE(at::equal(readNpy(npyDir() + "f32_2x3x4.npy"), expected234()));
+  EXPECT_TRUE(at::equal(readNpy(npyDir() + "f64_fortran_2x3x4.npy"), expected234()));
+  EXPECT_TRUE(at::equal(readNpy(npyDir() + "f16_2x3x4.npy"), expected234()));
+  EXPECT_TRUE(at::equal(readNpy(npyDir() + "i32_2x3x4.npy"), expected234() * 8));
+  const at::Tensor v = readNpy(npyDir() + "f32_vector5.npy");
   EXPECT_EQ(v.sizes(), (std::vector<int64_t>{5}));
   EXPECT_EQ(v[4].item<float>(), 4.0f);
 }
@@ -59,9 +60,9 @@ TEST(NpyTest, ClearErrorsForBadFiles) {
       EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
     }
   };
-  expectError(kDir + "big_endian.npy", "unsupported dtype");
+  expectError(npyDir() + "big_endian.npy", "unsupported dtype");
   expectError(tempPath("missing.npy"), "cannot open");
-  const std::string good = readFileBytes(kDir + "f32_2x3x4.npy");
+  const std::string good = readFileBytes(npyDir() + "f32_2x3x4.npy");
   const std::string cut = tempPath("cut.npy");
   writeFileAtomic(cut, good.substr(0, good.size() - 5));
   expectError(cut, "truncated data");

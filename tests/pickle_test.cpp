@@ -1,4 +1,4 @@
-#include "pickle.h"
+#include "model/pickle.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sampler.h"
+#include "diffusion/sampler.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 
 #include "analytic_model.h"
 #include "errors.h"
-#include "noise.h"
+#include "diffusion/noise.h"
 
 namespace ddim {
 namespace {

@@ -1,4 +1,4 @@
-#include "schedule.h"
+#include "diffusion/schedule.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,8 @@
 namespace ddim {
 namespace {
 
-// ddim-facts.md §1 reference values (linear 1e-4..0.02, T = 1000), to the digits given there.
+// Published reference values of alpha-bar for the linear schedule of Ho et al. 2020 (1e-4..0.02,
+// T = 1000), to the digits given here.
 TEST(ScheduleTest, LinearMatchesReferenceValues) {
   const NoiseSchedule s(BetaSchedule::kLinear, 1e-4, 0.02, 1000);
   EXPECT_NEAR(s.alphaBar(0), 0.9999, 3e-8);  // float32 spacing near 1 is 6e-8

@@ -1,4 +1,4 @@
-#include "timesteps.h"
+#include "diffusion/timesteps.h"
 
 #include <gtest/gtest.h>
 
@@ -6,13 +6,14 @@
 #include <sstream>
 
 #include "errors.h"
+#include "test_paths.h"
 
 namespace ddim {
 namespace {
 
 using Seq = std::vector<int64_t>;
 
-// ddim-facts.md §2, S = 10 column.
+// The official code's step sequences (ermongroup/ddim, runners/diffusion.py) at S = 10.
 TEST(TimestepsTest, FactsTableAtTenSteps) {
   EXPECT_EQ(makeTimesteps(SkipType::kUniform, 10, 1000), (Seq{0, 100, 200, 300, 400, 500, 600, 700, 800, 900}));
   EXPECT_EQ(makeTimesteps(SkipType::kQuad, 10, 1000), (Seq{0, 9, 39, 88, 158, 246, 355, 483, 632, 800}));
@@ -32,7 +33,7 @@ TEST(TimestepsTest, OfficialQuirks) {
 // Every sequence against numpy's evaluation of the reference definitions
 // (tests/data/timesteps_numpy.txt, made by scripts/make_timestep_reference.py).
 TEST(TimestepsTest, MatchesNumpyReference) {
-  std::ifstream in(std::string(DDIM_TEST_DATA_DIR) + "/timesteps_numpy.txt");
+  std::ifstream in(testing::testDataDir() + "/timesteps_numpy.txt");
   ASSERT_TRUE(in) << "missing reference file";
   std::string line;
   int checked = 0;

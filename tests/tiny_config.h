@@ -1,6 +1,6 @@
 #pragma once
 
-#include "model_config.h"
+#include "model/model_config.h"
 
 namespace ddim::testing {
 

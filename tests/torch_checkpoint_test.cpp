@@ -1,4 +1,4 @@
-#include "torch_checkpoint.h"
+#include "model/torch_checkpoint.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "train.h"
+#include "training/train.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -6,10 +6,10 @@
 #include <atomic>
 #include <filesystem>
 
-#include "image_folder.h"
-#include "image_io.h"
-#include "model_loader.h"
-#include "safetensors.h"
+#include "io/image_folder.h"
+#include "io/image_io.h"
+#include "model/model_loader.h"
+#include "model/safetensors.h"
 
 namespace fs = std::filesystem;
 

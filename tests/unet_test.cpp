@@ -1,4 +1,4 @@
-#include "unet.h"
+#include "model/unet.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "errors.h"
-#include "safetensors.h"
-#include "state_dict.h"
+#include "key_list.h"
+#include "model/safetensors.h"
+#include "model/state_dict.h"
 
 namespace ddim {
 namespace {
 
-const std::string kKeymapDir = std::string(DDIM_REFERENCE_DIR) + "/keymaps/";
-const std::string kGoldenPath = std::string(DDIM_TEST_DATA_DIR) + "/unet/unet_golden.safetensors";
+std::string goldenPath() { return testing::testDataDir() + "/unet/unet_golden.safetensors"; }
 
 UNetConfig paperConfig(std::vector<int> chMult, int resolution, double dropout) {
   UNetConfig c;
@@ -64,43 +64,17 @@ UNetConfig goldenConfigB() {
   return c;
 }
 
-struct KeymapEntry {
-  std::string name;
-  std::vector<int64_t> shape;
-};
-
-// Lines "official -> diffusers (d0, d1, ...)"; the left column is our parameter name.
-std::vector<KeymapEntry> readKeymap(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::vector<KeymapEntry> entries;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    KeymapEntry e;
-    e.name = line.substr(0, line.find(" -> "));
-    const size_t open = line.rfind('('), close = line.rfind(')');
-    std::stringstream dims(line.substr(open + 1, close - open - 1));
-    std::string dim;
-    while (std::getline(dims, dim, ',')) {
-      if (dim.find_first_not_of(' ') != std::string::npos) e.shape.push_back(std::stoll(dim));
-    }
-    entries.push_back(std::move(e));
-  }
-  return entries;
-}
-
 void expectMatchesKeymap(const UNetConfig& config, const std::string& keymap,
                          int64_t expectedParameters) {
   torch::NoGradGuard noGrad;
   UNet model(config);
-  const std::vector<KeymapEntry> expected = readKeymap(kKeymapDir + keymap);
+  const std::vector<testing::KeyListEntry> expected = testing::readKeyList(keymap);
   const auto params = model->named_parameters();
   ASSERT_EQ(params.size(), expected.size()) << keymap;
   for (size_t i = 0; i < expected.size(); ++i) {
     // Same names in the same order as the official state_dict.
-    EXPECT_EQ(params[i].key(), expected[i].name) << keymap << " entry " << i;
-    EXPECT_EQ(params[i].value().sizes().vec(), expected[i].shape) << expected[i].name;
+    EXPECT_EQ(params[i].key(), expected[i].official) << keymap << " entry " << i;
+    EXPECT_EQ(params[i].value().sizes().vec(), expected[i].shape) << expected[i].official;
   }
   EXPECT_EQ(parameterCount(*model), expectedParameters) << keymap;
 }
@@ -154,7 +128,7 @@ torch::Tensor generatedWeight(const std::string& name, at::IntArrayRef shape) {
 
 const torch::Tensor& golden(const StateDict& file, const std::string& name) {
   const torch::Tensor* t = findTensor(file, name);
-  if (t == nullptr) throw Error(kGoldenPath + ": missing tensor '" + name + "'");
+  if (t == nullptr) throw Error(goldenPath() + ": missing tensor '" + name + "'");
   return *t;
 }
 
@@ -189,7 +163,7 @@ void expectClose(const torch::Tensor& actual, const torch::Tensor& expected, dou
 }
 
 void expectGoldenOutput(const UNetConfig& config, const std::string& prefix) {
-  const StateDict file = readSafetensors(kGoldenPath);
+  const StateDict file = readSafetensors(goldenPath());
   const torch::Tensor& x = golden(file, prefix + ".x");
   const torch::Tensor& t = golden(file, prefix + ".t");
   UNet model(config);
@@ -207,15 +181,15 @@ void expectGoldenOutput(const UNetConfig& config, const std::string& prefix) {
 // ---- structure
 
 TEST(UNetTest, Cifar10NamesShapesAndCountMatchOfficial) {
-  expectMatchesKeymap(paperConfig({1, 2, 2, 2}, 32, 0.1), "cifar10_key_map.txt", 35'746'307);
+  expectMatchesKeymap(paperConfig({1, 2, 2, 2}, 32, 0.1), "cifar10", 35'746'307);
 }
 
 TEST(UNetTest, CelebA64NamesShapesAndCountMatchOfficial) {
-  expectMatchesKeymap(paperConfig({1, 2, 2, 2, 4}, 64, 0.1), "celeba64_key_map.txt", 78'700'803);
+  expectMatchesKeymap(paperConfig({1, 2, 2, 2, 4}, 64, 0.1), "celeba64", 78'700'803);
 }
 
 TEST(UNetTest, Lsun256NamesShapesAndCountMatchOfficial) {
-  expectMatchesKeymap(paperConfig({1, 1, 2, 2, 4, 4}, 256, 0.0), "lsun256_key_map.txt",
+  expectMatchesKeymap(paperConfig({1, 1, 2, 2, 4, 4}, 256, 0.0), "lsun256",
                       113'673'219);
 }
 
@@ -275,7 +249,7 @@ TEST(UNetTest, TimestepEmbeddingMatchesClosedForm) {
 }
 
 TEST(UNetTest, TimestepEmbeddingMatchesReferenceAndAcceptsIntegers) {
-  const StateDict file = readSafetensors(kGoldenPath);
+  const StateDict file = readSafetensors(goldenPath());
   const torch::Tensor& t = golden(file, "temb.t");
   for (int64_t dim : {5, 7, 128}) {
     expectClose(timestepEmbedding(t, dim), golden(file, "temb.dim" + std::to_string(dim)), 1e-6,
@@ -295,7 +269,7 @@ TEST(UNetTest, MatchesReferencePoolResamplingAttentionAtTopLevel) {
 }
 
 TEST(UNetTest, MatchesReferenceUnderInferenceMode) {
-  const StateDict file = readSafetensors(kGoldenPath);
+  const StateDict file = readSafetensors(goldenPath());
   UNet model(goldenConfigA());
   loadGeneratedWeights(model, file, "a");
   model->eval();
@@ -330,7 +304,7 @@ TEST(UNetTest, GradientsFlowInTrainingMode) {
 // ---- behaviour
 
 TEST(UNetTest, DropoutOnlyInTraining) {
-  const StateDict file = readSafetensors(kGoldenPath);
+  const StateDict file = readSafetensors(goldenPath());
   UNetConfig config = goldenConfigA();
   config.dropout = 0.5;
   UNet withDropout(config);
@@ -352,7 +326,7 @@ TEST(UNetTest, DropoutOnlyInTraining) {
 }
 
 TEST(UNetTest, OutputShapeAndPerSampleResultsForAnyBatchSize) {
-  const StateDict file = readSafetensors(kGoldenPath);
+  const StateDict file = readSafetensors(goldenPath());
   UNet model(goldenConfigB());
   loadGeneratedWeights(model, file, "b");
   model->eval();
@@ -377,7 +351,7 @@ TEST(UNetTest, RunsOnCudaLikeOnCpu) {
   if (!torch::cuda::is_available()) {
     GTEST_SKIP() << "no CUDA device";
   }
-  const StateDict file = readSafetensors(kGoldenPath);
+  const StateDict file = readSafetensors(goldenPath());
   UNet model(goldenConfigA());
   loadGeneratedWeights(model, file, "a");
   model->eval();

@@ -13,12 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "state_dict.h"
+#include "model/state_dict.h"
+#include "test_paths.h"
 
 namespace ddim::testing {
 
 inline std::string weightsFixture(const std::string& name) {
-  return std::string(DDIM_TEST_DATA_DIR) + "/weights/" + name;
+  return testing::testDataDir() + "/weights/" + name;
 }
 
 struct ExpectedTensor {

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ddim {
+
+/// 8-bit interleaved RGB pixels (row-major, 3 bytes a pixel): the form images cross into the UI.
+struct Rgb8Image {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> pixels;
+};
+
+/// Reads any image OpenCV reads (PNG, JPEG, BMP, TIFF, WebP; gray, alpha composited on white,
+/// 16-bit) as RGB in [0, 1] float32 [3, H, W]. Throws ddim::Error naming the file.
+[[nodiscard]] at::Tensor readImage(const std::string& path);
+/// Decodes image bytes in memory (same rules as readImage); `name` is used in errors.
+[[nodiscard]] at::Tensor decodeImage(const std::string& bytes, const std::string& name);
+
+/// Centre-crops to square and area-resizes to size x size: [3, H, W] in [0, 1] -> [3, S, S].
+[[nodiscard]] at::Tensor cropAndResize(const at::Tensor& rgb01, int size);
+
+/// readImage + cropAndResize + map to model space: [1, 3, S, S] float32 in [-1, 1] (x = 2 img - 1).
+[[nodiscard]] at::Tensor loadImageForModel(const std::string& path, int size);
+
+/// Model space [.., 3, H, W] (first item if batched) -> 8-bit RGB via (x + 1) / 2 clamped.
+[[nodiscard]] Rgb8Image toRgb8(const at::Tensor& modelSpace);
+/// Values already in [0, 1] -> 8-bit RGB.
+[[nodiscard]] Rgb8Image toRgb8From01(const at::Tensor& rgb01);
+
+/// Writes an 8-bit RGB PNG atomically.
+void writePng(const std::string& path, const Rgb8Image& image);
+/// Model space tensor [3, H, W] or [1, 3, H, W] -> PNG.
+void writeModelImagePng(const std::string& path, const at::Tensor& modelSpace);
+
+/// A grid of tiles (all the same size) with an optional label under each, scaled by an integer
+/// factor with nearest-neighbour so small images stay crisp.
+[[nodiscard]] Rgb8Image makeLabelledGrid(const std::vector<Rgb8Image>& tiles,
+                                         const std::vector<std::string>& labels, int columns,
+                                         int scale);
+
+/// Visualises a latent (roughly N(0, I)) as an image: clamp to [-3, 3], map to [0, 255].
+[[nodiscard]] Rgb8Image visualiseLatent(const at::Tensor& latent);
+
+/// Per-dimension MSE between two model-space images measured in [0, 1] pixels, and PSNR (dB).
+struct ImageError {
+  double mse = 0;
+  double psnr = 0;
+};
+[[nodiscard]] ImageError imageError(const at::Tensor& a, const at::Tensor& b);
+/// PSNR in dB of a mean squared error measured on [0, 1] pixels (infinity for 0).
+[[nodiscard]] double psnrFromMse(double mse);
+
+}  // namespace ddim
