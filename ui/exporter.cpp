@@ -3,14 +3,18 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QWidget>
+#include <exception>
+#include <vector>
 
 #include "app_settings.h"
 #include "gif_writer.h"
 #include "image_export.h"
+#include "io/video.h"
+#include "qt_tensor.h"
 
 namespace {
-constexpr int kGifFrameMs = 120;
-constexpr int kGifMinSize = 128;  // model images are small: enlarge GIF frames to be seen
+constexpr int kFrameMs = 120;  // GIF and video: about 8 frames a second
+constexpr int kMinSize = 128;  // model images are small: enlarge animation frames to be seen
 }  // namespace
 
 Exporter::Exporter(QWidget* parent, AppSettings& settings)
@@ -48,15 +52,36 @@ bool Exporter::writePng(const QString& path, const QImage& image) {
 }
 
 bool Exporter::writeFilmstrip(const FilmstripResult& result) {
-  if (!result.path.endsWith(QStringLiteral(".gif"), Qt::CaseInsensitive)) {
-    return writePng(result.path, makeFilmstrip(result.frames));
-  }
+  const QString suffix = QFileInfo(result.path).suffix().toLower();
+  if (suffix == QLatin1String("gif")) return writeGif(result.path, result.frames);
+  if (suffix == QLatin1String("mp4")) return writeMp4(result.path, result.frames);
+  return writePng(result.path, makeFilmstrip(result.frames));
+}
+
+bool Exporter::writeGif(const QString& path, const QVector<QImage>& frames) {
   QString error;
-  if (!GifWriter::write(result.path, enlargeFrames(result.frames, kGifMinSize), kGifFrameMs,
-                        &error)) {
-    Q_EMIT failed(tr("Cannot write %1: %2").arg(result.path, error));
+  if (!GifWriter::write(path, enlargeFrames(frames, kMinSize), kFrameMs, &error)) {
+    Q_EMIT failed(tr("Cannot write %1: %2").arg(path, error));
     return false;
   }
-  Q_EMIT written(result.path);
+  Q_EMIT written(path);
+  return true;
+}
+
+bool Exporter::writeMp4(const QString& path, const QVector<QImage>& frames) {
+  if (frames.isEmpty()) {
+    Q_EMIT failed(tr("Cannot write %1: there are no frames").arg(path));
+    return false;
+  }
+  std::vector<ddim::Rgb8Image> rgb;
+  for (const QImage& frame : frames) rgb.push_back(rgb8FromQImage(frame));
+  try {
+    ddim::writeVideo(path.toStdString(), rgb, /*fps=*/1000.0 / kFrameMs,
+                     enlargement(frames.front().width(), kMinSize));
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Cannot export the video: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  Q_EMIT written(path);
   return true;
 }

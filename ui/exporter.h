@@ -26,7 +26,8 @@ class Exporter : public QObject {
   /// Asks where, then writes `image` as PNG.
   bool exportPng(const QImage& image, const QString& suggestedName);
   bool writePng(const QString& path, const QImage& image);
-  /// Writes rendered filmstrip frames: an animated GIF for a .gif path, else a PNG strip.
+  /// Writes rendered filmstrip frames by the path's extension: an animated GIF (.gif), an MP4
+  /// video (.mp4), else a PNG strip.
   bool writeFilmstrip(const FilmstripResult& result);
 
  Q_SIGNALS:
@@ -34,6 +35,9 @@ class Exporter : public QObject {
   void failed(const QString& message);
 
  private:
+  bool writeGif(const QString& path, const QVector<QImage>& frames);
+  bool writeMp4(const QString& path, const QVector<QImage>& frames);
+
   QWidget* parent_;
   AppSettings& settings_;
   FileDialogs dialogs_;

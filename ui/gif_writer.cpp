@@ -1,11 +1,13 @@
 #include "gif_writer.h"
 
+#include <gif_lib.h>
+
 #include <QHash>
+#include <QObject>
 #include <QSaveFile>
 #include <algorithm>
 #include <array>
-#include <cstdint>
-#include <unordered_map>
+#include <climits>
 #include <vector>
 
 namespace {
@@ -46,35 +48,109 @@ void measure(const std::vector<Colour>& colours, Box& box) {
   }
 }
 
-void put16(QByteArray& out, int v) {
-  out.append(static_cast<char>(v & 0xff));
-  out.append(static_cast<char>((v >> 8) & 0xff));
+/// giflib's output callback: appends to the QByteArray in UserData.
+int appendBytes(GifFileType* gif, const GifByteType* bytes, int size) {
+  static_cast<QByteArray*>(gif->UserData)->append(reinterpret_cast<const char*>(bytes), size);
+  return size;
 }
 
-/// Packs codes least-significant bit first, as GIF requires.
-class BitWriter {
+QString gifError(int code) {
+  const char* text = GifErrorString(code);
+  return text ? QString::fromUtf8(text) : QObject::tr("giflib error %1").arg(code);
+}
+
+/// Maps colours to the index of the nearest palette entry (squared RGB distance), remembering
+/// every colour it has seen: frames of model images repeat few colours.
+class NearestColour {
  public:
-  void write(int code, int bits) {
-    buffer_ |= static_cast<uint32_t>(code) << count_;
-    count_ += bits;
-    while (count_ >= 8) {
-      out_.append(static_cast<char>(buffer_ & 0xff));
-      buffer_ >>= 8;
-      count_ -= 8;
+  explicit NearestColour(const QVector<QRgb>& palette) : palette_(palette) {}
+
+  GifPixelType operator()(QRgb c) {
+    const auto it = known_.constFind(c);
+    if (it != known_.cend()) return it.value();
+    int best = 0;
+    int bestDistance = INT_MAX;
+    for (int i = 0; i < palette_.size(); ++i) {
+      const int dr = qRed(c) - qRed(palette_[i]);
+      const int dg = qGreen(c) - qGreen(palette_[i]);
+      const int db = qBlue(c) - qBlue(palette_[i]);
+      const int d = dr * dr + dg * dg + db * db;
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = i;
+      }
     }
-  }
-  QByteArray finish() {
-    if (count_ > 0) out_.append(static_cast<char>(buffer_ & 0xff));
-    buffer_ = 0;
-    count_ = 0;
-    return out_;
+    known_.insert(c, static_cast<GifPixelType>(best));
+    return static_cast<GifPixelType>(best);
   }
 
  private:
-  QByteArray out_;
-  uint32_t buffer_ = 0;
-  int count_ = 0;
+  const QVector<QRgb>& palette_;
+  QHash<QRgb, GifPixelType> known_;
 };
+
+/// Writes the whole animation through giflib; false with `error` set when giflib fails.
+bool encodeGif(const QVector<QImage>& frames, int delayMs, int loopCount, QByteArray& out,
+               QString* error) {
+  const QSize size = frames.front().size();
+  const QVector<QRgb> palette = GifWriter::buildPalette(frames, 256);
+  const int tableBits = std::max(1, GifBitSize(static_cast<int>(palette.size())));
+  std::vector<GifColorType> colours(size_t{1} << tableBits, GifColorType{0, 0, 0});
+  for (int i = 0; i < palette.size(); ++i) {
+    colours[i] = GifColorType{static_cast<GifByteType>(qRed(palette[i])),
+                              static_cast<GifByteType>(qGreen(palette[i])),
+                              static_cast<GifByteType>(qBlue(palette[i]))};
+  }
+
+  int code = E_GIF_SUCCEEDED;
+  GifFileType* gif = EGifOpen(&out, appendBytes, &code);
+  if (!gif) {
+    if (error) *error = gifError(code);
+    return false;
+  }
+  EGifSetGifVersion(gif, /*gif89=*/true);
+  ColorMapObject* map = GifMakeMapObject(static_cast<int>(colours.size()), colours.data());
+  bool ok = map && EGifPutScreenDesc(gif, size.width(), size.height(), /*GifColorRes=*/8,
+                                     /*GifBackGround=*/0, map) == GIF_OK;
+  GifFreeMapObject(map);  // the screen descriptor keeps its own copy
+
+  // NETSCAPE2.0 application extension: sub-block 1 holds the loop count (0: forever).
+  const GifByteType loop[3] = {1, static_cast<GifByteType>(loopCount & 0xff),
+                               static_cast<GifByteType>((loopCount >> 8) & 0xff)};
+  ok = ok && EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_OK &&
+       EGifPutExtensionBlock(gif, 11, "NETSCAPE2.0") == GIF_OK &&
+       EGifPutExtensionBlock(gif, sizeof loop, loop) == GIF_OK &&
+       EGifPutExtensionTrailer(gif) == GIF_OK;
+
+  GraphicsControlBlock control;
+  control.DisposalMode = DISPOSE_DO_NOT;
+  control.UserInputFlag = false;
+  control.DelayTime = (delayMs + 5) / 10;  // GIF delays are in 1/100 s
+  control.TransparentColor = NO_TRANSPARENT_COLOR;
+  GifByteType controlBytes[4];
+  EGifGCBToExtension(&control, controlBytes);
+
+  NearestColour nearest(palette);
+  std::vector<GifPixelType> line(static_cast<size_t>(size.width()));
+  for (int f = 0; ok && f < frames.size(); ++f) {
+    const QImage rgb = frames[f]
+                           .convertToFormat(QImage::Format_RGB32)
+                           .scaled(size, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+    ok = EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, sizeof controlBytes, controlBytes) ==
+             GIF_OK &&
+         EGifPutImageDesc(gif, 0, 0, size.width(), size.height(), /*GifInterlace=*/false,
+                          /*GifColorMap=*/nullptr) == GIF_OK;
+    for (int y = 0; ok && y < rgb.height(); ++y) {
+      const auto* row = reinterpret_cast<const QRgb*>(rgb.constScanLine(y));
+      for (int x = 0; x < rgb.width(); ++x) line[x] = nearest(row[x] | 0xff000000u);
+      ok = EGifPutLine(gif, line.data(), size.width()) == GIF_OK;
+    }
+  }
+  if (!ok) code = gif->Error;
+  if (EGifCloseFile(gif, ok ? &code : nullptr) != GIF_OK) ok = false;  // frees gif in any case
+  if (!ok && error) *error = QObject::tr("cannot encode the GIF: %1").arg(gifError(code));
+  return ok;
+}
 
 }  // namespace
 
@@ -140,121 +216,9 @@ QVector<QRgb> GifWriter::buildPalette(const QVector<QImage>& frames, int maxColo
   return palette;
 }
 
-QByteArray GifWriter::lzwEncode(const QByteArray& indices, int minCodeSize) {
-  const int clear = 1 << minCodeSize;
-  const int end = clear + 1;
-  BitWriter bits;
-  std::unordered_map<uint32_t, int> table;  // (prefix code << 8 | next index) -> code
-  int codeSize = minCodeSize + 1;
-  int next = end + 1;
-  bits.write(clear, codeSize);
-  if (indices.isEmpty()) {
-    bits.write(end, codeSize);
-    return bits.finish();
-  }
-  int prefix = static_cast<uint8_t>(indices[0]);
-  for (qsizetype i = 1; i < indices.size(); ++i) {
-    const int k = static_cast<uint8_t>(indices[i]);
-    const uint32_t key = (static_cast<uint32_t>(prefix) << 8) | static_cast<uint32_t>(k);
-    const auto found = table.find(key);
-    if (found != table.end()) {
-      prefix = found->second;
-      continue;
-    }
-    bits.write(prefix, codeSize);
-    const int added = next++;
-    table.emplace(key, added);
-    // The decoder adds its entries one code later, so it widens after reading the code that
-    // follows the one where the new entry first needs another bit.
-    if (added == (1 << codeSize) && codeSize < 12) ++codeSize;
-    if (added == 4095) {
-      bits.write(clear, codeSize);
-      table.clear();
-      codeSize = minCodeSize + 1;
-      next = end + 1;
-    }
-    prefix = k;
-  }
-  bits.write(prefix, codeSize);
-  bits.write(end, codeSize);
-  return bits.finish();
-}
-
 QByteArray GifWriter::encode(const QVector<QImage>& frames, int delayMs, int loopCount) {
-  if (frames.isEmpty()) return {};
-  const QSize size = frames.front().size();
-  const QVector<QRgb> palette = buildPalette(frames, 256);
-  int tableBits = 1;
-  while ((1 << tableBits) < palette.size()) ++tableBits;
-  const int minCodeSize = std::max(2, tableBits);
-
-  QByteArray out("GIF89a");
-  put16(out, size.width());
-  put16(out, size.height());
-  out.append(static_cast<char>(0xf0 | (tableBits - 1)));  // global table, 8-bit colour resolution
-  out.append('\0');                                       // background colour index
-  out.append('\0');                                       // square pixels
-  for (int i = 0; i < (1 << tableBits); ++i) {
-    const QRgb c = i < palette.size() ? palette[i] : qRgb(0, 0, 0);
-    out.append(static_cast<char>(qRed(c)));
-    out.append(static_cast<char>(qGreen(c)));
-    out.append(static_cast<char>(qBlue(c)));
-  }
-  out.append("\x21\xff\x0bNETSCAPE2.0\x03\x01", 16);
-  put16(out, loopCount);
-  out.append('\0');
-
-  QHash<QRgb, uchar> nearest;
-  auto indexOf = [&](QRgb c) -> uchar {
-    const auto it = nearest.constFind(c);
-    if (it != nearest.cend()) return it.value();
-    int best = 0;
-    int bestDistance = INT32_MAX;
-    for (int i = 0; i < palette.size(); ++i) {
-      const int dr = qRed(c) - qRed(palette[i]);
-      const int dg = qGreen(c) - qGreen(palette[i]);
-      const int db = qBlue(c) - qBlue(palette[i]);
-      const int d = dr * dr + dg * dg + db * db;
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = i;
-      }
-    }
-    nearest.insert(c, static_cast<uchar>(best));
-    return static_cast<uchar>(best);
-  };
-
-  const int delay = (delayMs + 5) / 10;
-  for (const QImage& frame : frames) {
-    const QImage rgb = frame.convertToFormat(QImage::Format_RGB32)
-                           .scaled(size, Qt::IgnoreAspectRatio, Qt::FastTransformation);
-    out.append("\x21\xf9\x04\x04", 4);  // graphic control: disposal "leave in place"
-    put16(out, delay);
-    out.append('\0');  // no transparent colour
-    out.append('\0');
-    out.append('\x2c');
-    put16(out, 0);
-    put16(out, 0);
-    put16(out, size.width());
-    put16(out, size.height());
-    out.append('\0');  // no local colour table, not interlaced
-    QByteArray indices;
-    indices.reserve(static_cast<qsizetype>(size.width()) * size.height());
-    for (int y = 0; y < rgb.height(); ++y) {
-      const auto* row = reinterpret_cast<const QRgb*>(rgb.constScanLine(y));
-      for (int x = 0; x < rgb.width(); ++x)
-        indices.append(static_cast<char>(indexOf(row[x] | 0xff000000u)));
-    }
-    out.append(static_cast<char>(minCodeSize));
-    const QByteArray data = lzwEncode(indices, minCodeSize);
-    for (qsizetype pos = 0; pos < data.size(); pos += 255) {
-      const qsizetype n = std::min<qsizetype>(255, data.size() - pos);
-      out.append(static_cast<char>(n));
-      out.append(data.constData() + pos, n);
-    }
-    out.append('\0');
-  }
-  out.append('\x3b');
+  QByteArray out;
+  if (frames.isEmpty() || !encodeGif(frames, delayMs, loopCount, out, nullptr)) return {};
   return out;
 }
 
@@ -264,12 +228,14 @@ bool GifWriter::write(const QString& path, const QVector<QImage>& frames, int de
     if (error) *error = QObject::tr("no frames to write");
     return false;
   }
+  QByteArray bytes;
+  if (!encodeGif(frames, delayMs, loopCount, bytes, error)) return false;
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly)) {
     if (error) *error = file.errorString();
     return false;
   }
-  file.write(encode(frames, delayMs, loopCount));
+  file.write(bytes);
   if (!file.commit()) {
     if (error) *error = file.errorString();
     return false;

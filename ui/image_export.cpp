@@ -40,10 +40,14 @@ QImage makeFilmstrip(const QVector<QImage>& frames, int gap) {
   return strip;
 }
 
+int enlargement(int width, int minSize) {
+  return std::max(1, (minSize + width - 1) / std::max(1, width));
+}
+
 QVector<QImage> enlargeFrames(const QVector<QImage>& frames, int minSize) {
   QVector<QImage> out;
   for (const QImage& f : frames) {
-    const int scale = std::max(1, (minSize + f.width() - 1) / std::max(1, f.width()));
+    const int scale = enlargement(f.width(), minSize);
     out.push_back(
         scale == 1 ? f : f.scaled(f.size() * scale, Qt::IgnoreAspectRatio, Qt::FastTransformation));
   }

@@ -13,6 +13,9 @@ bool writePngAtomic(const QString& path, const QImage& image, QString* error);
 /// Frames side by side in one row, `gap` pixels apart on white.
 [[nodiscard]] QImage makeFilmstrip(const QVector<QImage>& frames, int gap = 2);
 
-/// Enlarges frames by the smallest whole factor that makes them at least `minSize` pixels wide
-/// (nearest-neighbour, so model pixels stay sharp).
+/// The smallest whole factor that makes an image `width` pixels wide at least `minSize` wide.
+[[nodiscard]] int enlargement(int width, int minSize);
+
+/// Enlarges frames by enlargement(width, minSize) (nearest-neighbour, so model pixels stay
+/// sharp).
 [[nodiscard]] QVector<QImage> enlargeFrames(const QVector<QImage>& frames, int minSize);

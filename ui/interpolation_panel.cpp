@@ -15,8 +15,6 @@
 #include "form_helpers.h"
 #include "image_view.h"
 #include "latent_panel.h"
-#include "worker.h"
-#include "worker_host.h"
 
 namespace {
 constexpr int kSliderMax = 100;  // slider positions 0..100: alpha in steps of 0.01
@@ -33,8 +31,7 @@ double maximum(const std::vector<double>& v) {
 }
 }  // namespace
 
-InterpolationPanel::InterpolationPanel(WorkerHost* host, QWidget* parent)
-    : QWidget(parent), host_(host) {
+InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   a_ = new LatentPanel(LatentSlot::kA, this);
   b_ = new LatentPanel(LatentSlot::kB, this);
   frame_ = new ImageView(tr("Interpolation"), this);
@@ -64,6 +61,8 @@ InterpolationPanel::InterpolationPanel(WorkerHost* host, QWidget* parent)
   exportPng_->setToolTip(tr("Render the frames from A to B and save them side by side"));
   exportGif_ = new QPushButton(tr("Animated GIF…"), this);
   exportGif_->setToolTip(tr("Render the frames from A to B and save a looping GIF"));
+  exportVideo_ = new QPushButton(tr("Video MP4…"), this);
+  exportVideo_->setToolTip(tr("Render the frames from A to B and save them as an MP4 video"));
   exportFrame_ = new QPushButton(tr("Export frame…"), this);
   exportFrame_->setToolTip(tr("Save the frame on screen as PNG"));
   latencyLabel_ = new QLabel(this);
@@ -89,6 +88,7 @@ InterpolationPanel::InterpolationPanel(WorkerHost* host, QWidget* parent)
   auto* exports = new QHBoxLayout;
   exports->addWidget(exportPng_);
   exports->addWidget(exportGif_);
+  exports->addWidget(exportVideo_);
   exports->addWidget(exportFrame_);
   form->addLayout(exports, 3, 0, 1, 4);
 
@@ -108,17 +108,15 @@ InterpolationPanel::InterpolationPanel(WorkerHost* host, QWidget* parent)
   connect(mode_, &QComboBox::currentIndexChanged, this, &InterpolationPanel::restartPath);
   connect(steps_, &QSpinBox::valueChanged, this, &InterpolationPanel::restartPath);
   connect(cacheFrames_, &QSpinBox::valueChanged, this, &InterpolationPanel::restartPath);
-  connect(exportPng_, &QPushButton::clicked, this, [this] { Q_EMIT filmstripRequested(false); });
-  connect(exportGif_, &QPushButton::clicked, this, [this] { Q_EMIT filmstripRequested(true); });
+  connect(exportPng_, &QPushButton::clicked, this,
+          [this] { Q_EMIT filmstripRequested(FilmstripFormat::kPng); });
+  connect(exportGif_, &QPushButton::clicked, this,
+          [this] { Q_EMIT filmstripRequested(FilmstripFormat::kGif); });
+  connect(exportVideo_, &QPushButton::clicked, this,
+          [this] { Q_EMIT filmstripRequested(FilmstripFormat::kMp4); });
   connect(exportFrame_, &QPushButton::clicked, this, [this] {
     Q_EMIT exportRequested(frame_->image(),
                            QStringLiteral("interpolation-%1.png").arg(shownAlpha_, 0, 'f', 2));
-  });
-  Worker* worker = host_->worker();
-  connect(worker, &Worker::sliderFrame, this, &InterpolationPanel::onSliderFrame);
-  connect(worker, &Worker::pathFrame, this, &InterpolationPanel::onPathFrame);
-  connect(worker, &Worker::sliderFailed, this, [this](const QString& reason) {
-    frame_->setCaption(tr("Cannot render: %1").arg(reason));
   });
   updateLabels();
 }
@@ -135,6 +133,7 @@ void InterpolationPanel::setState(bool model, bool busy) {
   const bool path = model && a_->hasLatent() && b_->hasLatent();
   exportPng_->setEnabled(path && !busy);
   exportGif_->setEnabled(path && !busy);
+  exportVideo_->setEnabled(path && !busy);
   exportFrame_->setEnabled(!frame_->image().isNull());
 }
 
@@ -160,7 +159,7 @@ void InterpolationPanel::setAlpha(double alpha) {
 PathParams InterpolationPanel::params() const {
   PathParams p;
   p.mode = interpOf(mode_);
-  p.steps = steps_->value();
+  p.options = PathParams::decodeOptions(steps_->value());
   return p;
 }
 
@@ -194,7 +193,7 @@ void InterpolationPanel::requestExact() {
   SliderRequest request;
   request.alpha = alpha();
   request.params = params();
-  lastSlider_ = host_->requestSlider(request);
+  Q_EMIT sliderRequested(request);
 }
 
 void InterpolationPanel::onSliderFrame(const SliderFrame& frame) {
@@ -205,6 +204,10 @@ void InterpolationPanel::onSliderFrame(const SliderFrame& frame) {
     show(frame.alpha, frame.image, tr("(%1 ms)").arg(frame.milliseconds, 0, 'f', 0));
   }
   updateLabels();
+}
+
+void InterpolationPanel::onSliderFailed(const QString& reason) {
+  frame_->setCaption(tr("Cannot render: %1").arg(reason));
 }
 
 void InterpolationPanel::onPathFrame(const PathFrame& frame) {
@@ -253,7 +256,7 @@ void InterpolationPanel::restartPath() {
   PathRequest request;
   request.params = params();
   request.frames = cacheFrames_->value();
-  pathGeneration_ = host_->preparePath(request);
+  Q_EMIT pathRequested(request);
   requestExact();
   updateLabels();
 }

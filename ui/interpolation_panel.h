@@ -15,7 +15,6 @@ class QLabel;
 class QPushButton;
 class QSlider;
 class QSpinBox;
-class WorkerHost;
 
 /// Slider latency, measured from the slider's value change to the paint that shows a frame.
 struct LatencyStats {
@@ -30,16 +29,26 @@ struct LatencyStats {
 /// Latents A and B with the interpolation slider between them. While the slider is dragged the
 /// nearest cached frame is shown at once; the exact frame for the position follows (latest wins,
 /// no backlog). In the background the worker fills the cache with frames along the path.
+/// Like every panel it talks to the worker through the window: it asks with pathRequested and
+/// sliderRequested, the window answers with the generation the worker gave the request
+/// (setPathGeneration, setSliderGeneration) and passes on the frames that come back.
 class InterpolationPanel : public QWidget {
   Q_OBJECT
 
  public:
-  InterpolationPanel(WorkerHost* host, QWidget* parent = nullptr);
+  explicit InterpolationPanel(QWidget* parent = nullptr);
 
   [[nodiscard]] LatentPanel* latentPanel(LatentSlot slot) const;
   void setState(bool model, bool busy);
   void onModelLoaded();
   void onLatentChanged(const LatentInfo& info);
+  /// The path request just sent is generation `generation`: only its frames fill the cache.
+  void setPathGeneration(quint64 generation) { pathGeneration_ = generation; }
+  /// The slider request just sent is generation `generation`.
+  void setSliderGeneration(quint64 generation) { lastSlider_ = generation; }
+  void onSliderFrame(const SliderFrame& frame);
+  void onPathFrame(const PathFrame& frame);
+  void onSliderFailed(const QString& reason);
 
   [[nodiscard]] double alpha() const;
   void setAlpha(double alpha);
@@ -60,20 +69,21 @@ class InterpolationPanel : public QWidget {
   void save(AppSettings& settings) const;
 
  Q_SIGNALS:
-  void filmstripRequested(bool gif);
+  void filmstripRequested(FilmstripFormat format);
   void exportRequested(const QImage& image, const QString& suggestedName);
+  /// Frames along the A-B path for the cache, replacing the previous request's.
+  void pathRequested(const PathRequest& request);
+  /// The exact frame at the slider's position (latest wins).
+  void sliderRequested(const SliderRequest& request);
 
  private:
   void onSliderMoved(int value);
-  void onSliderFrame(const SliderFrame& frame);
-  void onPathFrame(const PathFrame& frame);
   void onPainted();
   void restartPath();
   void requestExact();
   void show(double alpha, const QImage& image, const QString& caption);
   void updateLabels();
 
-  WorkerHost* host_;
   LatentPanel* a_ = nullptr;
   LatentPanel* b_ = nullptr;
   ImageView* frame_ = nullptr;
@@ -86,6 +96,7 @@ class InterpolationPanel : public QWidget {
   QSpinBox* stripFrames_ = nullptr;
   QPushButton* exportPng_ = nullptr;
   QPushButton* exportGif_ = nullptr;
+  QPushButton* exportVideo_ = nullptr;
   QPushButton* exportFrame_ = nullptr;
   QLabel* latencyLabel_ = nullptr;
 

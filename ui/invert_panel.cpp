@@ -79,8 +79,8 @@ void InvertPanel::clearResult() {
 
 InvertRequest InvertPanel::request() const {
   InvertRequest r;
-  r.steps = steps_->value();
-  r.skip = scheduleOf(schedule_);
+  r.options.steps = steps_->value();
+  r.options.skip = scheduleOf(schedule_);
   r.target = static_cast<LatentSlot>(target_->currentData().toInt());
   return r;
 }

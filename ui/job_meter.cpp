@@ -21,8 +21,7 @@ JobMeter::JobMeter(Worker* worker, JobKind kind, int total)
 ddim::RunControl JobMeter::control(const std::atomic<bool>* cancel) {
   ddim::RunControl c;
   c.cancel = cancel;
-  c.onStep = [this](int step, int /*total*/, const at::Tensor& x0) {
-    const int done = offset_ + step;
+  c.onStep = [this](int done, int /*total*/, const at::Tensor& x0) {
     Q_EMIT worker_->progress(JobProgress{kind_, done, total_, timer_.nsecsElapsed() / 1e9});
     if (total_ >= kPreviewMinSteps && done % previewEvery_ == 0 && done < total_) {
       Q_EMIT worker_->preview(modelSpaceToQImage(x0));

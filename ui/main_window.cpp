@@ -23,7 +23,7 @@
 #include "invert_panel.h"
 #include "job_bar.h"
 #include "latent_panel.h"
-#include "model_loader.h"
+#include "model/model_loader.h"
 #include "sample_panel.h"
 #include "worker.h"
 #include "worker_host.h"
@@ -90,7 +90,7 @@ void MainWindow::buildLayout() {
 
   imagePanel_ = new ImagePanel(this);
   invertPanel_ = new InvertPanel(this);
-  interpPanel_ = new InterpolationPanel(host_, this);
+  interpPanel_ = new InterpolationPanel(this);
   samplePanel_ = new SamplePanel(this);
   comparePanel_ = new ComparePanel(this);
   tabs_ = new QTabWidget(this);
@@ -132,6 +132,14 @@ void MainWindow::buildLayout() {
   connect(interpPanel_, &InterpolationPanel::exportRequested, this, exportSlot);
   connect(interpPanel_, &InterpolationPanel::filmstripRequested, this,
           &MainWindow::exportFilmstrip);
+  connect(interpPanel_, &InterpolationPanel::pathRequested, this,
+          [this](const PathRequest& request) {
+            interpPanel_->setPathGeneration(host_->preparePath(request));
+          });
+  connect(interpPanel_, &InterpolationPanel::sliderRequested, this,
+          [this](const SliderRequest& request) {
+            interpPanel_->setSliderGeneration(host_->requestSlider(request));
+          });
   for (LatentSlot slot : {LatentSlot::kA, LatentSlot::kB}) {
     LatentPanel* panel = interpPanel_->latentPanel(slot);
     connect(panel, &LatentPanel::seedRequested, this, &MainWindow::latentFromSeed);
@@ -192,6 +200,9 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::sampled, samplePanel_, &SamplePanel::showResult);
   connect(w, &Worker::compareItem, comparePanel_, &ComparePanel::addItem);
   connect(w, &Worker::compared, comparePanel_, &ComparePanel::setItems);
+  connect(w, &Worker::sliderFrame, interpPanel_, &InterpolationPanel::onSliderFrame);
+  connect(w, &Worker::pathFrame, interpPanel_, &InterpolationPanel::onPathFrame);
+  connect(w, &Worker::sliderFailed, interpPanel_, &InterpolationPanel::onSliderFailed);
   connect(w, &Worker::filmstripReady, exporter_, &Exporter::writeFilmstrip);
 }
 
@@ -343,35 +354,39 @@ void MainWindow::suggestGuidance() {
   if (!model_ || model_->guide.isEmpty()) return;
   bool seeded = false;
   switch (samplePanel_->request().source) {
-    case LatentSource::kA: seeded = latentFromSeed_[0]; break;
-    case LatentSource::kB: seeded = latentFromSeed_[1]; break;
-    case LatentSource::kPath: seeded = latentFromSeed_[0] && latentFromSeed_[1]; break;
+    case LatentSource::kA:
+      seeded = latentFromSeed_[0];
+      break;
+    case LatentSource::kB:
+      seeded = latentFromSeed_[1];
+      break;
+    case LatentSource::kPath:
+      seeded = latentFromSeed_[0] && latentFromSeed_[1];
+      break;
   }
   samplePanel_->setGuidance(seeded ? model_->guidance : 1.0);
 }
 
 void MainWindow::runInvert() { host_->invert(invertPanel_->request()); }
 
-void MainWindow::runSample() {
+SampleRequest MainWindow::sampleRequest() const {
   SampleRequest request = samplePanel_->request();
   request.alpha = interpPanel_->alpha();
   request.mode = interpPanel_->params().mode;
-  host_->sample(request);
+  return request;
 }
+
+void MainWindow::runSample() { host_->sample(sampleRequest()); }
 
 void MainWindow::runCompare() {
   QString error;
-  CompareRequest request;
-  request.stepCounts = comparePanel_->stepCounts(&error);
-  if (request.stepCounts.isEmpty()) {
+  const QVector<int> counts = comparePanel_->stepCounts(&error);
+  if (counts.isEmpty()) {
     showError(tr("Cannot compare step counts: %1").arg(error));
     return;
   }
-  request.sample = samplePanel_->request();
-  request.sample.alpha = interpPanel_->alpha();
-  request.sample.mode = interpPanel_->params().mode;
-  comparePanel_->begin(request.stepCounts);
-  host_->compare(request);
+  comparePanel_->begin(counts);
+  host_->compare(CompareRequest::of(sampleRequest(), counts));
 }
 
 void MainWindow::latentFromSeed(LatentSlot slot, quint64 seed) {
@@ -393,12 +408,22 @@ void MainWindow::saveLatent(LatentSlot slot) {
   host_->setLatent(LatentRequest::saveTo(slot, path));
 }
 
-void MainWindow::exportFilmstrip(bool gif) {
-  const QString path =
-      gif ? exporter_->askSavePath(tr("Export Animated GIF"), QStringLiteral("interpolation.gif"),
-                                   tr("GIF images (*.gif)"), QStringLiteral(".gif"))
-          : exporter_->askSavePath(tr("Export Filmstrip"), QStringLiteral("filmstrip.png"),
-                                   kPngFilter, QStringLiteral(".png"));
+void MainWindow::exportFilmstrip(FilmstripFormat format) {
+  QString path;
+  switch (format) {
+    case FilmstripFormat::kPng:
+      path = exporter_->askSavePath(tr("Export Filmstrip"), QStringLiteral("filmstrip.png"),
+                                    kPngFilter, QStringLiteral(".png"));
+      break;
+    case FilmstripFormat::kGif:
+      path = exporter_->askSavePath(tr("Export Animated GIF"), QStringLiteral("interpolation.gif"),
+                                    tr("GIF images (*.gif)"), QStringLiteral(".gif"));
+      break;
+    case FilmstripFormat::kMp4:
+      path = exporter_->askSavePath(tr("Export Video"), QStringLiteral("interpolation.mp4"),
+                                    tr("MP4 videos (*.mp4)"), QStringLiteral(".mp4"));
+      break;
+  }
   if (path.isEmpty()) return;
   FilmstripRequest request;
   request.params = interpPanel_->params();

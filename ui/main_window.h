@@ -51,7 +51,8 @@ class MainWindow : public QMainWindow {
   void latentFromSeed(LatentSlot slot, quint64 seed);
   void openLatent(LatentSlot slot);
   void saveLatent(LatentSlot slot);
-  void exportFilmstrip(bool gif);
+  /// Asks where, then renders the A-B filmstrip and saves it as a PNG strip, a GIF or an MP4.
+  void exportFilmstrip(FilmstripFormat format);
   /// Exports what the current tab shows (Ctrl+S).
   void exportCurrent();
   /// Asks where, then writes `image` as PNG (never replacing a file without asking).
@@ -88,6 +89,8 @@ class MainWindow : public QMainWindow {
  private:
   void buildLayout();
   void connectWorker();
+  /// The Sample tab's settings, at the slider's position when it samples from the path.
+  [[nodiscard]] SampleRequest sampleRequest() const;
   void loadStartupModel(const MainWindowOptions& options);
   void onModelLoaded(const ModelInfo& info);
   void onJobEnded(JobKind kind, const QString& message, bool succeeded);

@@ -4,12 +4,15 @@
 
 #include <QImage>
 
-#include "image_io.h"
+#include "io/image_io.h"
 
-// Conversions between tensors and QImage; used on the worker thread only.
+// Conversions between tensors (or core's 8-bit images) and QImage; the tensor ones are used on
+// the worker thread only.
 
 /// 8-bit RGB pixels -> a QImage that owns a deep copy of them (Format_RGB888).
 [[nodiscard]] QImage toQImage(const ddim::Rgb8Image& image);
+/// Any QImage -> core's 8-bit RGB pixels (a copy; alpha is dropped).
+[[nodiscard]] ddim::Rgb8Image rgb8FromQImage(const QImage& image);
 
 /// Model space [.., 3, H, W] (first item if batched, any device) -> deep-copied QImage.
 [[nodiscard]] QImage modelSpaceToQImage(const at::Tensor& modelSpace);

@@ -101,11 +101,11 @@ void SamplePanel::showPreview(const QImage& predictedX0) {
 SampleRequest SamplePanel::request() const {
   SampleRequest r;
   r.source = static_cast<LatentSource>(source_->currentData().toInt());
-  r.steps = steps_->value();
-  r.eta = eta_->value();
-  r.skip = scheduleOf(schedule_);
-  r.clip = clip_->isChecked();
-  r.seed = static_cast<quint64>(seed_->value());
+  r.options.steps = steps_->value();
+  r.options.eta = eta_->value();
+  r.options.skip = scheduleOf(schedule_);
+  r.options.clipX0 = clip_->isChecked();
+  r.options.noiseSeed = static_cast<uint64_t>(seed_->value());
   r.guidance = guidance_->value();
   return r;
 }

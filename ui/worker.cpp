@@ -14,31 +14,24 @@
 #include <utility>
 #include <vector>
 
-#include "device.h"
+#include "diffusion/interpolation.h"
+#include "diffusion/noise.h"
+#include "diffusion/sampler.h"
 #include "errors.h"
-#include "image_io.h"
-#include "interpolation.h"
-#include "inversion.h"
+#include "io/image_io.h"
+#include "io/npy.h"
 #include "job_meter.h"
-#include "model_loader.h"
-#include "noise.h"
-#include "npy.h"
+#include "model/device.h"
+#include "model/model_loader.h"
+#include "path_cache.h"
 #include "qt_tensor.h"
-#include "sampler.h"
+#include "tasks/compare.h"
+#include "tasks/latents.h"
+#include "tasks/reconstruct.h"
 
 namespace {
 
-constexpr int kPathBatch = 4;  // frames per background batch: small, so the slider gets in quickly
-
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
-
-std::string shapeString(at::IntArrayRef shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    out += (i ? ", " : "") + std::to_string(shape[i]);
-  }
-  return out + "]";
-}
 
 /// The reason of the exception being handled, for the window.
 QString describeCurrentException() {
@@ -60,52 +53,6 @@ QString describeCurrentException() {
   }
 }
 
-/// Indices 0..n-1 coarse to fine: both ends, the middle, then the quarters, and so on, so that a
-/// partly filled cache already covers the whole path.
-std::vector<int> coarseToFine(int n) {
-  std::vector<int> order;
-  if (n <= 0) return order;
-  std::vector<bool> seen(n, false);
-  auto visit = [&](int i) {
-    if (!seen[i]) {
-      seen[i] = true;
-      order.push_back(i);
-    }
-  };
-  visit(0);
-  visit(n - 1);
-  std::vector<std::pair<int, int>> spans = {{0, n - 1}};
-  while (!spans.empty()) {
-    std::vector<std::pair<int, int>> next;
-    for (const auto& [lo, hi] : spans) {
-      if (hi - lo < 2) continue;
-      const int mid = (lo + hi) / 2;
-      visit(mid);
-      next.emplace_back(lo, mid);
-      next.emplace_back(mid, hi);
-    }
-    spans = std::move(next);
-  }
-  return order;
-}
-
-ddim::SampleOptions sampleOptions(const SampleRequest& r) {
-  ddim::SampleOptions o;
-  o.steps = r.steps;
-  o.eta = r.eta;
-  o.skip = r.skip;
-  o.clipX0 = r.clip;
-  o.noiseSeed = r.seed;
-  return o;
-}
-
-ddim::SampleOptions pathOptions(const PathParams& p) {
-  ddim::SampleOptions o;
-  o.steps = p.steps;
-  o.skip = p.skip;
-  return o;
-}
-
 }  // namespace
 
 struct Worker::State {
@@ -115,12 +62,7 @@ struct Worker::State {
   QString imageName;
   at::Tensor x0;                      // [1, C, R, R] model space, on the model's device
   std::array<at::Tensor, 2> latents;  // [1, C, R, R] on the model's device
-
-  PathRequest path;  // the background cache being filled
-  at::Tensor pathA, pathB;
-  std::vector<int> pathOrder;
-  size_t pathNext = 0;
-  bool pathActive = false;
+  PathCache path;                     // the background cache being filled
 
   [[nodiscard]] const ddim::LoadedModel& requireModel() const {
     if (!model) throw ddim::Error("no model loaded: use File > Open Model");
@@ -137,8 +79,9 @@ struct Worker::State {
     }
     return z;
   }
-  [[nodiscard]] at::Tensor sourceLatent(const SampleRequest& r) {
-    switch (r.source) {
+  /// The latent a sample or comparison starts from: A, B, or the point alpha on the A-B path.
+  [[nodiscard]] at::Tensor sourceLatent(LatentSource source, double alpha, ddim::InterpMode mode) {
+    switch (source) {
       case LatentSource::kA:
         return requireLatent(LatentSlot::kA);
       case LatentSource::kB:
@@ -146,12 +89,8 @@ struct Worker::State {
       case LatentSource::kPath:
         break;
     }
-    return ddim::interpolate(requireLatent(LatentSlot::kA), requireLatent(LatentSlot::kB), r.alpha,
-                             r.mode);
-  }
-  [[nodiscard]] std::vector<int64_t> latentShape() const {
-    const auto& c = requireModel().config;
-    return {1, c.model.inChannels, c.imageSize, c.imageSize};
+    return ddim::interpolate(requireLatent(LatentSlot::kA), requireLatent(LatentSlot::kB), alpha,
+                             mode);
   }
   /// Recomputes what the model sees of the current image; null image without model or image.
   QImage updateModelView() {
@@ -269,13 +208,13 @@ void Worker::loadModel(const ModelRequest& request) {
     if (m.hasGuide()) info.guide = fromStd(m.guideName);
     info.guidance = m.guidance;
 
-    const auto shape = s.latentShape();
+    const std::vector<int64_t> shape = ddim::latentShape(m);
     for (LatentSlot slot : {LatentSlot::kA, LatentSlot::kB}) {
       at::Tensor& z = s.latent(slot);
       if (z.defined() && z.sizes().vec() != shape) z = at::Tensor();
       if (z.defined()) z = z.to(m.device);
     }
-    s.pathActive = false;
+    s.path.clear();
     Q_EMIT modelLoaded(info);
     for (LatentSlot slot : {LatentSlot::kA, LatentSlot::kB}) {
       if (!s.latent(slot).defined()) Q_EMIT latentChanged(LatentInfo{slot, {}, {}});
@@ -305,28 +244,22 @@ void Worker::invert(const InvertRequest& request) {
     State& s = *state_;
     const auto& m = s.requireModel();
     if (!s.x0.defined()) throw ddim::Error("no image to invert: open an image first");
-    ddim::InvertOptions inv;
-    inv.steps = request.steps;
-    inv.skip = request.skip;
-    inv.validate(m.schedule.numTimesteps());
-    ddim::SampleOptions back;
-    back.steps = request.steps;
-    back.skip = request.skip;
-    const int calls = ddim::countNetworkCalls(back, m.schedule.numTimesteps());
-    JobMeter meter(this, JobKind::kInvert, 2 * calls);
-
-    const at::Tensor z = ddim::invert(m.denoiser, m.schedule, s.x0, inv, meter.control(&cancel_));
-    meter.advance(calls);
-    s.latent(request.target) = z;
-    const QImage latentImage = toQImage(ddim::visualiseLatent(z));
-    Q_EMIT latentChanged(
-        LatentInfo{request.target, latentImage,
-                   tr("inverted %1, %2 steps").arg(s.imageName).arg(request.steps)});
-
-    const at::Tensor recon = ddim::sample(m.denoiser, m.schedule, z, back, meter.control(&cancel_));
-    const ddim::ImageError err = ddim::imageError(recon, s.x0);
-    Q_EMIT inverted(InvertResult{request.target, latentImage, modelSpaceToQImage(recon), err.mse,
-                                 err.psnr, request.steps, meter.seconds()});
+    const int steps = request.options.steps;
+    request.options.validate(m.schedule.numTimesteps());
+    JobMeter meter(this, JobKind::kInvert,
+                   ddim::reconstructionCalls(request.options, m.schedule.numTimesteps(),
+                                             /*reconstruct=*/true));
+    QImage latentImage;
+    const ddim::Reconstruction r = ddim::invertAndReconstruct(
+        m, s.x0, request.options, /*reconstruct=*/true, meter.control(&cancel_),
+        [&](const at::Tensor& z) {
+          s.latent(request.target) = z;
+          latentImage = toQImage(ddim::visualiseLatent(z));
+          Q_EMIT latentChanged(LatentInfo{request.target, latentImage,
+                                          tr("inverted %1, %2 steps").arg(s.imageName).arg(steps)});
+        });
+    Q_EMIT inverted(InvertResult{request.target, latentImage, modelSpaceToQImage(r.image),
+                                 r.error.mse, r.error.psnr, steps, meter.seconds()});
   });
 }
 
@@ -340,20 +273,13 @@ void Worker::setLatent(const LatentRequest& request) {
       return;
     }
     const auto& m = s.requireModel();
-    const auto shape = s.latentShape();
     at::Tensor z;
     QString origin;
     if (request.source == LatentRequest::Source::kSeed) {
-      z = ddim::seededNoise(shape, request.seed, m.device);
+      z = ddim::seededNoise(ddim::latentShape(m), request.seed, m.device);
       origin = tr("seed %1").arg(request.seed);
     } else {
-      z = ddim::readNpy(path);
-      if (z.dim() == 3) z = z.unsqueeze(0);
-      if (z.sizes().vec() != shape) {
-        throw ddim::Error(path + ": latent shape " + shapeString(z.sizes()) +
-                          " does not match the model's " + shapeString(shape));
-      }
-      z = z.to(m.device);
+      z = ddim::readLatentFor(m, path, ddim::LatentCount::kOne);
       origin = QFileInfo(request.path).fileName();
     }
     s.latent(request.slot) = z;
@@ -366,52 +292,34 @@ void Worker::sample(const SampleRequest& request) {
   runJob(JobKind::kSample, request.ticket, [&] {
     State& s = *state_;
     const auto& m = s.requireModel();
-    const ddim::SampleOptions o = sampleOptions(request);
+    const ddim::SampleOptions& o = request.options;
     o.validate(m.schedule.numTimesteps());
-    const at::Tensor z = s.sourceLatent(request);
+    const at::Tensor z = s.sourceLatent(request.source, request.alpha, request.mode);
     JobMeter meter(this, JobKind::kSample, ddim::countNetworkCalls(o, m.schedule.numTimesteps()));
     const at::Tensor x =
         ddim::sample(m.sampling(request.guidance), m.schedule, z, o, meter.control(&cancel_));
-    Q_EMIT sampled(SampleResult{modelSpaceToQImage(x), request.steps, meter.seconds(), {}});
+    Q_EMIT sampled(SampleResult{modelSpaceToQImage(x), o.steps, meter.seconds(), {}});
   });
 }
 
 void Worker::compare(const CompareRequest& request) {
-  runJob(JobKind::kCompare, request.sample.ticket, [&] {
+  runJob(JobKind::kCompare, request.ticket, [&] {
     State& s = *state_;
     const auto& m = s.requireModel();
-    const int T = m.schedule.numTimesteps();
-    std::vector<int> counts(request.stepCounts.begin(), request.stepCounts.end());
-    std::sort(counts.begin(), counts.end());
-    counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
-    if (counts.empty()) throw ddim::Error("no step counts to compare");
-    int total = 0;
-    for (int steps : counts) {
-      ddim::SampleOptions o = sampleOptions(request.sample);
-      o.steps = steps;
-      o.validate(T);
-      total += ddim::countNetworkCalls(o, T);
-    }
-    const at::Tensor z = s.sourceLatent(request.sample);
-    const ddim::Denoiser denoiser = m.sampling(request.sample.guidance);
-    JobMeter meter(this, JobKind::kCompare, total);
+    const std::vector<int> counts(request.stepCounts.begin(), request.stepCounts.end());
+    JobMeter meter(this, JobKind::kCompare,
+                   ddim::compareCalls(counts, request.options, m.schedule.numTimesteps()));
+    const at::Tensor z = s.sourceLatent(request.source, request.alpha, request.mode);
     QVector<CompareItem> items;
-    std::vector<at::Tensor> images;
-    for (int steps : counts) {
-      ddim::SampleOptions o = sampleOptions(request.sample);
-      o.steps = steps;
-      QElapsedTimer timer;
-      timer.start();
-      images.push_back(ddim::sample(denoiser, m.schedule, z, o, meter.control(&cancel_)));
-      meter.advance(ddim::countNetworkCalls(o, T));
-      CompareItem item{steps, modelSpaceToQImage(images.back()), timer.nsecsElapsed() / 1e9};
-      Q_EMIT compareItem(item);
-      items.push_back(item);
-    }
-    for (int i = 0; i < items.size(); ++i) {
-      const ddim::ImageError err = ddim::imageError(images[i], images.back());
-      items[i].rmse = std::sqrt(err.mse);
-      items[i].psnr = err.psnr;
+    const std::vector<ddim::CompareEntry> entries = ddim::compareSteps(
+        m.sampling(request.guidance), m.schedule, z, request.options, counts,
+        meter.control(&cancel_), [&](const ddim::CompareEntry& e) {
+          items.push_back(CompareItem{e.steps, modelSpaceToQImage(e.image), e.seconds});
+          Q_EMIT compareItem(items.back());
+        });
+    for (size_t i = 0; i < entries.size(); ++i) {
+      items[static_cast<int>(i)].rmse = std::sqrt(entries[i].toReference.mse);
+      items[static_cast<int>(i)].psnr = entries[i].toReference.psnr;
     }
     Q_EMIT compared(items);
   });
@@ -422,7 +330,7 @@ void Worker::filmstrip(const FilmstripRequest& request) {
     State& s = *state_;
     const auto& m = s.requireModel();
     if (request.frames < 2) throw ddim::Error("a filmstrip needs at least 2 frames");
-    const ddim::SampleOptions o = pathOptions(request.params);
+    const ddim::SampleOptions& o = request.params.options;
     o.validate(m.schedule.numTimesteps());
     const at::Tensor z =
         ddim::interpolateFrames(s.requireLatent(LatentSlot::kA), s.requireLatent(LatentSlot::kB),
@@ -455,7 +363,7 @@ void Worker::processSlider() {
                                            s.requireLatent(LatentSlot::kB), r.alpha, r.params.mode);
     ddim::RunControl control;
     control.cancel = &stopping_;
-    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, z, pathOptions(r.params), control);
+    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, z, r.params.options, control);
     Q_EMIT sliderFrame(
         SliderFrame{r.generation, r.alpha, modelSpaceToQImage(x), timer.nsecsElapsed() / 1e6});
   } catch (const ddim::Cancelled&) {
@@ -466,23 +374,21 @@ void Worker::processSlider() {
 
 void Worker::preparePath(const PathRequest& request) {
   State& s = *state_;
-  s.pathActive = false;
+  s.path.clear();
   if (request.generation != pathGeneration_.load() || !s.model) return;
-  if (!s.latent(LatentSlot::kA).defined() || !s.latent(LatentSlot::kB).defined()) return;
-  s.path = request;
-  s.pathA = s.latent(LatentSlot::kA);
-  s.pathB = s.latent(LatentSlot::kB);
-  s.pathOrder = coarseToFine(request.frames);
-  s.pathNext = 0;
-  s.pathActive = true;
+  const at::Tensor& a = s.latent(LatentSlot::kA);
+  const at::Tensor& b = s.latent(LatentSlot::kB);
+  if (!a.defined() || !b.defined()) return;
+  s.path.start(request.generation, a, b, request.frames, request.params.mode,
+               request.params.options);
   QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);
 }
 
 void Worker::continuePath() {
   State& s = *state_;
-  if (!s.pathActive || stopping_.load()) return;
-  if (s.path.generation != pathGeneration_.load() || !s.model) {
-    s.pathActive = false;
+  if (!s.path.active() || stopping_.load()) return;
+  if (s.path.generation() != pathGeneration_.load() || !s.model) {
+    s.path.clear();
     return;
   }
   bool sliderWaiting = false;
@@ -495,36 +401,25 @@ void Worker::continuePath() {
     return;
   }
   pathAbort_.store(false);
-  const size_t n = std::min<size_t>(kPathBatch, s.pathOrder.size() - s.pathNext);
-  std::vector<double> alphas;
   try {
     c10::InferenceMode guard;
-    const auto& m = *s.model;
-    std::vector<at::Tensor> zs;
-    const int last = std::max(1, s.path.frames - 1);
-    for (size_t i = 0; i < n; ++i) {
-      alphas.push_back(static_cast<double>(s.pathOrder[s.pathNext + i]) / last);
-      zs.push_back(ddim::interpolate(s.pathA, s.pathB, alphas.back(), s.path.params.mode));
-    }
+    const PathCache::Batch batch = s.path.next();
     ddim::RunControl control;
     control.cancel = &pathAbort_;
-    const at::Tensor x = ddim::sample(m.denoiser, m.schedule, at::cat(zs, 0),
-                                      pathOptions(s.path.params), control);
-    for (size_t i = 0; i < n; ++i) {
-      Q_EMIT pathFrame(PathFrame{s.path.generation, alphas[i], modelSpaceToQImage(x[i])});
+    const at::Tensor x = ddim::sample(s.model->denoiser, s.model->schedule, batch.latents,
+                                      s.path.options(), control);
+    for (size_t i = 0; i < batch.alphas.size(); ++i) {
+      Q_EMIT pathFrame(PathFrame{batch.generation, batch.alphas[i],
+                                 modelSpaceToQImage(x[static_cast<int64_t>(i)])});
     }
+    s.path.markDone(batch);
   } catch (const ddim::Cancelled&) {
     QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);  // redo later
     return;
   } catch (...) {
-    s.pathActive = false;
+    s.path.clear();
     Q_EMIT sliderFailed(describeCurrentException());
     return;
   }
-  s.pathNext += n;
-  if (s.pathNext < s.pathOrder.size()) {
-    QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);
-  } else {
-    s.pathActive = false;
-  }
+  if (s.path.active()) QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);
 }

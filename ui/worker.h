@@ -46,7 +46,8 @@ class Worker : public QObject {
   void sample(const SampleRequest& request);
   void compare(const CompareRequest& request);
   void filmstrip(const FilmstripRequest& request);
-  /// Starts filling the slider cache with frames along the A-B path, coarse to fine.
+  /// Starts filling the slider cache with frames along the A-B path, coarse to fine, a few
+  /// frames at a time (PathCache), between jobs and slider requests.
   void preparePath(const PathRequest& request);
 
  Q_SIGNALS:
@@ -79,6 +80,8 @@ class Worker : public QObject {
   void runJob(JobKind kind, quint64 ticket, const std::function<void()>& body);
   [[nodiscard]] bool beginJob(quint64 ticket);
   void processSlider();
+  /// Renders the path cache's next batch unless a job or a slider request waits, then queues
+  /// itself again while frames remain.
   void continuePath();
 
   std::unique_ptr<State> state_;

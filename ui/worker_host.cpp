@@ -82,7 +82,7 @@ void WorkerHost::sample(SampleRequest request) {
 
 void WorkerHost::compare(CompareRequest request) {
   if (!worker_) return;
-  request.sample.ticket = worker_->issueTicket();
+  request.ticket = worker_->issueTicket();
   jobIssued();
   Q_EMIT compareRequested(request);
 }

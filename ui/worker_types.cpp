@@ -48,6 +48,23 @@ QString slotName(LatentSlot slot) {
 
 QString skipName(ddim::SkipType skip) { return QString::fromStdString(ddim::toString(skip)); }
 
+CompareRequest CompareRequest::of(const SampleRequest& sample, const QVector<int>& counts) {
+  CompareRequest r;
+  r.source = sample.source;
+  r.alpha = sample.alpha;
+  r.mode = sample.mode;
+  r.options = sample.options;
+  r.guidance = sample.guidance;
+  r.stepCounts = counts;
+  return r;
+}
+
+ddim::SampleOptions PathParams::decodeOptions(int steps) {
+  ddim::SampleOptions o;
+  o.steps = steps;
+  return o;
+}
+
 void registerWorkerTypes() {
   qRegisterMetaType<JobKind>();
   qRegisterMetaType<LatentSlot>();

@@ -5,8 +5,10 @@
 #include <QString>
 #include <QVector>
 
-#include "interpolation.h"
-#include "timesteps.h"
+#include "diffusion/interpolation.h"
+#include "diffusion/inversion.h"
+#include "diffusion/sampler.h"
+#include "diffusion/timesteps.h"
 
 // Plain request/result types that cross the thread boundary between the window and the worker.
 // They hold Qt types and numbers only: tensors stay on the worker thread (house style 8).
@@ -38,8 +40,8 @@ struct ModelInfo {
   int channels = 3;
   qint64 parameters = 0;
   int numTimesteps = 0;
-  QString guide;         // the autoguidance model's name; empty when the model has none
-  double guidance = 1;   // the model's default guidance weight
+  QString guide;        // the autoguidance model's name; empty when the model has none
+  double guidance = 1;  // the model's default guidance weight
 };
 
 /// An image to load: a file path (read by core), or an image already in memory (clipboard, drop).
@@ -58,8 +60,7 @@ struct ImageInfo {
 
 struct InvertRequest {
   quint64 ticket = 0;
-  int steps = 50;
-  ddim::SkipType skip = ddim::SkipType::kUniform;
+  ddim::InvertOptions options;  // steps, skip, form; the latent is sampled back the same way
   LatentSlot target = LatentSlot::kA;
 };
 
@@ -118,12 +119,8 @@ struct SampleRequest {
   LatentSource source = LatentSource::kA;
   double alpha = 0.5;  // position on the A-B path when source is kPath
   ddim::InterpMode mode = ddim::InterpMode::kSlerp;
-  int steps = 50;
-  double eta = 0.0;
-  ddim::SkipType skip = ddim::SkipType::kUniform;
-  bool clip = false;
-  quint64 seed = 0;
-  double guidance = 1.0;  // autoguidance weight; 1 = the model alone
+  ddim::SampleOptions options;  // steps, eta, skip, clipX0, noiseSeed (for eta > 0)
+  double guidance = 1.0;        // autoguidance weight; 1 = the model alone
 };
 
 struct SampleResult {
@@ -133,9 +130,19 @@ struct SampleResult {
   QString description;
 };
 
+/// One latent sampled at each of several step counts (core's compareSteps).
 struct CompareRequest {
-  SampleRequest sample;  // its steps are ignored
+  quint64 ticket = 0;
+  LatentSource source = LatentSource::kA;
+  double alpha = 0.5;
+  ddim::InterpMode mode = ddim::InterpMode::kSlerp;
+  /// Every sampling option but the step count, which compareSteps sets to each of stepCounts.
+  ddim::SampleOptions options;
+  double guidance = 1.0;
   QVector<int> stepCounts;
+
+  /// The comparison of what `sample` samples (its latent, options and guidance) at `counts`.
+  [[nodiscard]] static CompareRequest of(const SampleRequest& sample, const QVector<int>& counts);
 };
 
 struct CompareItem {
@@ -146,11 +153,14 @@ struct CompareItem {
   double psnr = -1;
 };
 
-/// Parameters of frames along the A-B path (slider cache, slider refinement, filmstrip).
+/// Parameters of frames along the A-B path (slider cache, slider refinement, filmstrip): how the
+/// latents are interpolated and how each frame is decoded (the model alone).
 struct PathParams {
   ddim::InterpMode mode = ddim::InterpMode::kSlerp;
-  int steps = 10;
-  ddim::SkipType skip = ddim::SkipType::kUniform;
+  ddim::SampleOptions options = decodeOptions(/*steps=*/10);
+
+  /// Plain deterministic DDIM (eta 0, no clipping) with `steps` steps.
+  [[nodiscard]] static ddim::SampleOptions decodeOptions(int steps);
 };
 
 struct PathRequest {
@@ -178,11 +188,14 @@ struct SliderFrame {
   double milliseconds = 0;  // worker time for this frame
 };
 
+/// How a filmstrip is saved: frames side by side in one PNG, an animated GIF, or an MP4 video.
+enum class FilmstripFormat { kPng, kGif, kMp4 };
+
 struct FilmstripRequest {
   quint64 ticket = 0;
   PathParams params;
   int frames = 8;
-  QString path;  // where the window writes the result (.png strip or .gif)
+  QString path;  // where the window writes the result (.png strip, .gif or .mp4)
 };
 
 struct FilmstripResult {

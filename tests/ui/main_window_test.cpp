@@ -16,6 +16,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <opencv2/videoio.hpp>
 
 #include "app_settings.h"
 #include "compare_panel.h"
@@ -212,16 +213,39 @@ TEST_F(MainWindowTest, InvertInterpolateSampleCompareAndExport) {
   EXPECT_EQ(QFileInfo(nextSave_).size(), size);
 
   nextSave_ = out_.filePath(QStringLiteral("path"));  // extension added
-  ASSERT_TRUE(waitJob(*w, JobKind::kFilmstrip, [&] { w->exportFilmstrip(/*gif=*/true); }));
+  ASSERT_TRUE(waitJob(*w, JobKind::kFilmstrip, [&] { w->exportFilmstrip(FilmstripFormat::kGif); }));
   ASSERT_TRUE(waitFor([&] { return written.size() == 2; }));
   QImageReader gif(out_.filePath(QStringLiteral("path.gif")));
   EXPECT_EQ(gif.imageCount(), 5);
   EXPECT_EQ(gif.size(), QSize(128, 128));
 
   nextSave_ = out_.filePath(QStringLiteral("strip.png"));
-  ASSERT_TRUE(waitJob(*w, JobKind::kFilmstrip, [&] { w->exportFilmstrip(/*gif=*/false); }));
+  ASSERT_TRUE(waitJob(*w, JobKind::kFilmstrip, [&] { w->exportFilmstrip(FilmstripFormat::kPng); }));
   ASSERT_TRUE(waitFor([&] { return written.size() == 3; }));
   EXPECT_EQ(QImageReader(nextSave_).size(), QSize(5 * 16 + 4 * 2, 16));
+
+  nextSave_ = out_.filePath(QStringLiteral("path"));  // extension added
+  ASSERT_TRUE(waitJob(*w, JobKind::kFilmstrip, [&] { w->exportFilmstrip(FilmstripFormat::kMp4); }))
+      << w->errorText().toStdString();
+  ASSERT_TRUE(waitFor([&] { return written.size() == 4; })) << w->errorText().toStdString();
+  const QString video = out_.filePath(QStringLiteral("path.mp4"));
+  cv::VideoCapture capture(video.toStdString(), cv::CAP_FFMPEG);
+  ASSERT_TRUE(capture.isOpened());
+  int frames = 0;
+  cv::Mat frame;
+  while (capture.read(frame)) {
+    ++frames;
+    EXPECT_EQ(frame.size(), cv::Size(128, 128));
+  }
+  EXPECT_EQ(frames, 5);
+  // The same name again: asked first, and a "no" renders nothing and leaves the video alone.
+  const qint64 videoSize = QFileInfo(video).size();
+  w->exportFilmstrip(FilmstripFormat::kMp4);
+  EXPECT_EQ(overwriteQuestions_, 2);
+  EXPECT_FALSE(w->busy());
+  QTest::qWait(50);
+  EXPECT_EQ(written.size(), 4);
+  EXPECT_EQ(QFileInfo(video).size(), videoSize);
   EXPECT_TRUE(w->errorText().isEmpty()) << w->errorText().toStdString();
 }
 
@@ -324,7 +348,7 @@ TEST_F(MainWindowTest, SettingsAreRememberedBetweenRuns) {
     w->close();
   }
   auto w = makeWindow(/*withModel=*/false);  // the last model comes from the settings
-  EXPECT_EQ(w->samplePanel()->request().steps, 37);
+  EXPECT_EQ(w->samplePanel()->request().options.steps, 37);
   EXPECT_EQ(w->size(), QSize(1001, 702));
   ASSERT_TRUE(waitModel(*w));
   EXPECT_TRUE(w->modelText().contains(QStringLiteral("tiny")));

@@ -4,11 +4,11 @@
 
 #include <filesystem>
 
-#include "model_config.h"
-#include "model_loader.h"
-#include "npy.h"
-#include "safetensors.h"
-#include "unet.h"
+#include "io/npy.h"
+#include "model/model_config.h"
+#include "model/model_loader.h"
+#include "model/safetensors.h"
+#include "model/unet.h"
 
 namespace ddim_test {
 

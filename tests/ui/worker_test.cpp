@@ -80,7 +80,7 @@ TEST_F(WorkerTest, BadModelFailsWithReasonAndKeepsTheLoadedModel) {
   ASSERT_TRUE(seedLatent(LatentSlot::kA, 3));  // the tiny model still works
   QSignalSpy sampled(relay_.get(), &WorkerRelay::sampled);
   SampleRequest r;
-  r.steps = 3;
+  r.options.steps = 3;
   EXPECT_TRUE(runToEnd([&] { host_->sample(r); }));
   EXPECT_EQ(sampled.size(), 1);
 }
@@ -101,7 +101,7 @@ TEST_F(WorkerTest, InvertReportsEveryStepAndTheReconstruction) {
   QSignalSpy inverted(relay_.get(), &WorkerRelay::inverted);
   QSignalSpy latent(relay_.get(), &WorkerRelay::latentChanged);
   InvertRequest r;
-  r.steps = 10;
+  r.options.steps = 10;
   r.target = LatentSlot::kB;
   ASSERT_TRUE(runToEnd([&] { host_->invert(r); })) << lastFailure_.toStdString();
   // 10 uniform steps visit 10 timesteps: 10 calls to invert, 10 to sample back.
@@ -136,7 +136,7 @@ TEST_F(WorkerTest, CancelStopsWithinOneNetworkEvaluation) {
   QSignalSpy cancelled(relay_.get(), &WorkerRelay::cancelled);
   QSignalSpy sampled(relay_.get(), &WorkerRelay::sampled);
   SampleRequest r;
-  r.steps = 1000;
+  r.options.steps = 1000;
   EXPECT_FALSE(runToEnd([&] { host_->sample(r); }));
   ASSERT_EQ(cancelled.size(), 1);
   EXPECT_EQ(cancelled.front().front().value<JobKind>(), JobKind::kSample);
@@ -146,7 +146,7 @@ TEST_F(WorkerTest, CancelStopsWithinOneNetworkEvaluation) {
 
   // The next job runs normally: the token was for the cancelled job only.
   QSignalSpy sampledAgain(relay_.get(), &WorkerRelay::sampled);
-  r.steps = 4;
+  r.options.steps = 4;
   EXPECT_TRUE(runToEnd([&] { host_->sample(r); }));
   EXPECT_EQ(sampledAgain.size(), 1);
 }
@@ -157,7 +157,7 @@ TEST_F(WorkerTest, CancelFromTheWindowThreadStopsALongJob) {
   QSignalSpy progress(relay_.get(), &WorkerRelay::progress);
   QSignalSpy cancelled(relay_.get(), &WorkerRelay::cancelled);
   SampleRequest r;
-  r.steps = 1000;
+  r.options.steps = 1000;
   host_->sample(r);
   ASSERT_TRUE(waitFor([&] { return progress.size() >= 3; }));
   host_->cancel();
@@ -171,7 +171,7 @@ TEST_F(WorkerTest, JobsSentBeforeCancelAreCancelledUnstarted) {
   QSignalSpy cancelled(relay_.get(), &WorkerRelay::cancelled);
   QSignalSpy sampled(relay_.get(), &WorkerRelay::sampled);
   SampleRequest r;
-  r.steps = 1000;
+  r.options.steps = 1000;
   host_->sample(r);
   host_->sample(r);
   host_->cancel();
@@ -187,12 +187,12 @@ TEST_F(WorkerTest, SliderRequestsNeverBuildABacklog) {
   // Keep the worker busy with a long job while 41 slider positions arrive, then cancel it.
   QSignalSpy progress(relay_.get(), &WorkerRelay::progress);
   SampleRequest busy;
-  busy.steps = 1000;
+  busy.options.steps = 1000;
   host_->sample(busy);
   ASSERT_TRUE(waitFor([&] { return !progress.isEmpty(); }));
   QSignalSpy frames(relay_.get(), &WorkerRelay::sliderFrame);
   SliderRequest r;
-  r.params.steps = 5;
+  r.params.options.steps = 5;
   quint64 last = 0;
   for (int i = 0; i <= 40; ++i) {
     r.alpha = i / 40.0;
@@ -215,7 +215,7 @@ TEST_F(WorkerTest, PathCacheFillsCoarseToFine) {
   QSignalSpy frames(relay_.get(), &WorkerRelay::pathFrame);
   PathRequest r;
   r.frames = 5;
-  r.params.steps = 4;
+  r.params.options.steps = 4;
   const quint64 generation = host_->preparePath(r);
   ASSERT_TRUE(waitFor([&] { return frames.size() == 5; }));
   QVector<double> alphas;
@@ -238,7 +238,7 @@ TEST_F(WorkerTest, LatentSurvivesANpyRoundTrip) {
 
   QSignalSpy sampled(relay_.get(), &WorkerRelay::sampled);
   SampleRequest r;
-  r.steps = 3;
+  r.options.steps = 3;
   r.source = LatentSource::kA;
   ASSERT_TRUE(runToEnd([&] { host_->sample(r); }));
   r.source = LatentSource::kB;
@@ -297,7 +297,7 @@ TEST_F(WorkerTest, FilmstripRendersTheRequestedFrames) {
   QSignalSpy ready(relay_.get(), &WorkerRelay::filmstripReady);
   FilmstripRequest r;
   r.frames = 6;
-  r.params.steps = 3;
+  r.params.options.steps = 3;
   r.path = QStringLiteral("x.png");
   ASSERT_TRUE(runToEnd([&] { host_->filmstrip(r); }));
   ASSERT_EQ(ready.size(), 1);
@@ -323,7 +323,7 @@ TEST_F(WorkerTest, SamplesWithTheModelsGuideAtTheRequestedWeight) {
 
   QSignalSpy sampled(relay_.get(), &WorkerRelay::sampled);
   SampleRequest r;
-  r.steps = 4;
+  r.options.steps = 4;
   for (double w : {1.0, 2.5, 1.0}) {
     r.guidance = w;
     ASSERT_TRUE(runToEnd([&] { host_->sample(r); })) << lastFailure_.toStdString();

@@ -127,7 +127,8 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
          d.confirmOverwrite = [](QWidget*, const QString&) { return true; };
          w->setFileDialogs(d);
          w->exportImage(w->comparePanel()->gridImage(), QStringLiteral("step-comparison.png"));
-         w->exportFilmstrip(/*gif=*/true);
+         w->exportFilmstrip(FilmstripFormat::kGif);
+         w->exportFilmstrip(FilmstripFormat::kMp4);
        },
        idle,
        {}},
