@@ -9,11 +9,8 @@
 #include <QMenuBar>
 
 #include "app_settings.h"
+#include "io/resources.h"
 #include "main_window.h"
-
-#ifndef DDIM_SAMPLES_DIR
-#define DDIM_SAMPLES_DIR ""
-#endif
 
 AppMenus::AppMenus(MainWindow* window, AppSettings& settings)
     : QObject(window), window_(window), settings_(settings) {
@@ -84,10 +81,7 @@ void AppMenus::setState(bool model, bool image, bool busy) {
 QString AppMenus::samplesFolder() {
   const QString env = qEnvironmentVariable("DDIM_SAMPLES_DIR");
   if (!env.isEmpty()) return env;
-  const QString built = QStringLiteral(DDIM_SAMPLES_DIR);
-  if (!built.isEmpty() && QFileInfo(built).isDir()) return built;
-  return QDir(QCoreApplication::applicationDirPath())
-      .filePath(QStringLiteral("../share/ddim-studio/samples"));
+  return QDir(QString::fromStdString(ddim::resourceDir())).filePath(QStringLiteral("samples"));
 }
 
 QStringList AppMenus::sampleImages() {

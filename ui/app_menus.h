@@ -19,8 +19,8 @@ class AppMenus : public QObject {
   void setState(bool model, bool image, bool busy);
   [[nodiscard]] QAction* cancelAction() const { return cancel_; }
 
-  /// Where the bundled sample images are: $DDIM_SAMPLES_DIR, the source tree's
-  /// resources/samples, or share/ddim-studio/samples next to the executable.
+  /// Where the bundled sample images are: $DDIM_SAMPLES_DIR, else samples/ in the shipped data
+  /// (core's resourceDir(): share/ddim-studio beside the executable's folder).
   [[nodiscard]] static QString samplesFolder();
   [[nodiscard]] static QStringList sampleImages();
 

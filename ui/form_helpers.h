@@ -2,8 +2,8 @@
 
 #include <QString>
 
-#include "interpolation.h"
-#include "timesteps.h"
+#include "diffusion/interpolation.h"
+#include "diffusion/timesteps.h"
 
 class QComboBox;
 class QSpinBox;
