@@ -31,6 +31,21 @@ QString Exporter::askSavePath(const QString& title, const QString& suggestedName
   return path;
 }
 
+QString Exporter::askFilmstripPath(FilmstripFormat format) {
+  switch (format) {
+    case FilmstripFormat::kGif:
+      return askSavePath(tr("Export Animated GIF"), QStringLiteral("interpolation.gif"),
+                         tr("GIF images (*.gif)"), QStringLiteral(".gif"));
+    case FilmstripFormat::kMp4:
+      return askSavePath(tr("Export Video"), QStringLiteral("interpolation.mp4"),
+                         tr("MP4 videos (*.mp4)"), QStringLiteral(".mp4"));
+    case FilmstripFormat::kPng:
+      break;
+  }
+  return askSavePath(tr("Export Filmstrip"), QStringLiteral("filmstrip.png"),
+                     tr("PNG images (*.png)"), QStringLiteral(".png"));
+}
+
 bool Exporter::exportPng(const QImage& image, const QString& suggestedName) {
   if (image.isNull()) {
     Q_EMIT failed(tr("Nothing to export yet on this tab"));

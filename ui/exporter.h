@@ -23,6 +23,8 @@ class Exporter : public QObject {
   /// Asks for a path ending in `extension`; empty when the person declines.
   [[nodiscard]] QString askSavePath(const QString& title, const QString& suggestedName,
                                     const QString& filter, const QString& extension);
+  /// Asks where a filmstrip goes in `format` (.png, .gif or .mp4); empty when declined.
+  [[nodiscard]] QString askFilmstripPath(FilmstripFormat format);
   /// Asks where, then writes `image` as PNG.
   bool exportPng(const QImage& image, const QString& suggestedName);
   bool writePng(const QString& path, const QImage& image);

@@ -42,7 +42,6 @@ bool modelExists(const ModelRequest& m) {
 
 const QString kImageFilter =
     QObject::tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)");
-const QString kPngFilter = QObject::tr("PNG images (*.png)");
 const QString kNpyFilter = QObject::tr("NumPy arrays (*.npy)");
 }  // namespace
 
@@ -409,21 +408,7 @@ void MainWindow::saveLatent(LatentSlot slot) {
 }
 
 void MainWindow::exportFilmstrip(FilmstripFormat format) {
-  QString path;
-  switch (format) {
-    case FilmstripFormat::kPng:
-      path = exporter_->askSavePath(tr("Export Filmstrip"), QStringLiteral("filmstrip.png"),
-                                    kPngFilter, QStringLiteral(".png"));
-      break;
-    case FilmstripFormat::kGif:
-      path = exporter_->askSavePath(tr("Export Animated GIF"), QStringLiteral("interpolation.gif"),
-                                    tr("GIF images (*.gif)"), QStringLiteral(".gif"));
-      break;
-    case FilmstripFormat::kMp4:
-      path = exporter_->askSavePath(tr("Export Video"), QStringLiteral("interpolation.mp4"),
-                                    tr("MP4 videos (*.mp4)"), QStringLiteral(".mp4"));
-      break;
-  }
+  const QString path = exporter_->askFilmstripPath(format);
   if (path.isEmpty()) return;
   FilmstripRequest request;
   request.params = interpPanel_->params();
