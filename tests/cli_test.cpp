@@ -1,22 +1,26 @@
 // Runs the real `ddim` executable end to end on a tiny model made here.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-
-#include <array>
-#include <cstdio>
-#include <filesystem>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "image_io.h"
-#include "model_loader.h"
-#include "noise.h"
-#include "npy.h"
-#include "safetensors.h"
-#include "sampler.h"
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <opencv2/videoio.hpp>
+#include <regex>
+
+#include "diffusion/noise.h"
+#include "diffusion/sampler.h"
+#include "io/atomic_file.h"
+#include "io/image_io.h"
+#include "io/npy.h"
+#include "model/model_loader.h"
+#include "model/safetensors.h"
+#include "model/unet.h"
+#include "test_paths.h"
 #include "tiny_config.h"
-#include "unet.h"
 
 namespace ddim {
 namespace {
@@ -52,8 +56,8 @@ class CliTest : public ::testing::Test {
 
   static Result run(const std::string& args) {
     Result r;
-    const std::string cmd = std::string(DDIM_CLI_PATH) + " " + args + " >" + path("stdout") +
-                            " 2>" + path("stderr");
+    const std::string cmd =
+        testing::cliPath() + " " + args + " >" + path("stdout") + " 2>" + path("stderr");
     const int raw = std::system(cmd.c_str());
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
     r.out = readFileBytes(path("stdout"));
@@ -70,34 +74,50 @@ fs::path* CliTest::dir = nullptr;
 TEST_F(CliTest, EpsEvaluatesTheNetworkPerItem) {
   const at::Tensor x = seededNoise({2, 3, 8, 8}, 1, at::kCPU);
   writeNpy(path("x.npy"), x);
-  const Result r = run("eps " + model() + " --input " + path("x.npy") + " --t 5,60 --out " + path("e.npy"));
+  const Result r =
+      run("eps " + model() + " --input " + path("x.npy") + " --t 5,60 --out " + path("e.npy"));
   ASSERT_EQ(r.status, 0) << r.err;
   const LoadedModel m = loaded();
-  EXPECT_TRUE(at::allclose(readNpy(path("e.npy")), m.denoiser.net(x, at::tensor({5.0f, 60.0f})), 1e-5, 1e-5));
-  ASSERT_EQ(run("eps " + model() + " --input " + path("x.npy") + " --t 7 --out " + path("e1.npy")).status, 0);
-  EXPECT_TRUE(at::allclose(readNpy(path("e1.npy")), m.denoiser.net(x, at::tensor({7.0f, 7.0f})), 1e-5, 1e-5));
-  EXPECT_EQ(run("eps " + model() + " --input " + path("x.npy") + " --t 1,2,3 --out " + path("e2.npy")).status, 2);
+  EXPECT_TRUE(at::allclose(readNpy(path("e.npy")), m.denoiser.net(x, at::tensor({5.0f, 60.0f})),
+                           1e-5, 1e-5));
+  ASSERT_EQ(
+      run("eps " + model() + " --input " + path("x.npy") + " --t 7 --out " + path("e1.npy")).status,
+      0);
+  EXPECT_TRUE(at::allclose(readNpy(path("e1.npy")), m.denoiser.net(x, at::tensor({7.0f, 7.0f})),
+                           1e-5, 1e-5));
+  EXPECT_EQ(
+      run("eps " + model() + " --input " + path("x.npy") + " --t 1,2,3 --out " + path("e2.npy"))
+          .status,
+      2);
 }
 
 TEST_F(CliTest, SampleFromNoiseMatchesTheLibraryAndSeedsRepeat) {
   const at::Tensor noise = seededNoise({2, 3, 8, 8}, 5, at::kCPU);
   writeNpy(path("noise.npy"), noise);
-  Result r = run("sample " + model() + " --noise " + path("noise.npy") + " --steps 10 --skip quad --out " + path("s.npy"));
+  Result r = run("sample " + model() + " --noise " + path("noise.npy") +
+                 " --steps 10 --skip quad --out " + path("s.npy"));
   ASSERT_EQ(r.status, 0) << r.err;
   SampleOptions o;
   o.steps = 10;
   o.skip = SkipType::kQuad;
-  EXPECT_TRUE(at::allclose(readNpy(path("s.npy")), sample(loaded().denoiser, loaded().schedule, noise, o), 1e-5, 1e-5));
+  EXPECT_TRUE(at::allclose(readNpy(path("s.npy")),
+                           sample(loaded().denoiser, loaded().schedule, noise, o), 1e-5, 1e-5));
 
-  ASSERT_EQ(run("sample " + model() + " --seed 3 --count 3 --steps 4 --eta 0.5 --out " + path("s1.npy")).status, 0);
-  ASSERT_EQ(run("sample " + model() + " --seed 3 --count 3 --steps 4 --eta 0.5 --quiet --out " + path("s2.npy")).status, 0);
+  ASSERT_EQ(
+      run("sample " + model() + " --seed 3 --count 3 --steps 4 --eta 0.5 --out " + path("s1.npy"))
+          .status,
+      0);
+  ASSERT_EQ(run("sample " + model() + " --seed 3 --count 3 --steps 4 --eta 0.5 --quiet --out " +
+                path("s2.npy"))
+                .status,
+            0);
   const at::Tensor s1 = readNpy(path("s1.npy"));
   EXPECT_EQ(s1.sizes(), (std::vector<int64_t>{3, 3, 8, 8}));
   EXPECT_TRUE(at::equal(s1, readNpy(path("s2.npy"))));
 
   r = run("sample " + model() + " --seed 3 --count 2 --steps 4 --clip --out " + path("s.png"));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_GT(readImage(path("s.png")).size(2), 16);  // a grid, scaled up
+  EXPECT_GT(readImage(path("s.png")).size(2), 16);     // a grid, scaled up
   EXPECT_NE(r.err.find("sample"), std::string::npos);  // progress on stderr
   r = run("sample " + model() + " --seed 3 --steps 4 --sigma-hat --quiet --out " + path("sh.npy"));
   ASSERT_EQ(r.status, 0) << r.err;
@@ -115,8 +135,9 @@ TEST_F(CliTest, InvertWritesLatentAndReconstruction) {
 
 TEST_F(CliTest, InterpolateAndCompareWritePictures) {
   writeNpy(path("zb.npy"), seededNoise({1, 3, 8, 8}, 9, at::kCPU));
-  Result r = run("interpolate " + model() + " --from " + path("b.png") + " --to " + path("zb.npy") +
-                 " --frames 4 --steps 5 --out " + path("strip.png") + " --npy-out " + path("frames.npy"));
+  Result r =
+      run("interpolate " + model() + " --from " + path("b.png") + " --to " + path("zb.npy") +
+          " --frames 4 --steps 5 --out " + path("strip.png") + " --npy-out " + path("frames.npy"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(readNpy(path("frames.npy")).size(0), 4);
   const at::Tensor strip = readImage(path("strip.png"));
@@ -128,6 +149,54 @@ TEST_F(CliTest, InterpolateAndCompareWritePictures) {
   EXPECT_NE(r.out.find("S=10  "), std::string::npos);
   EXPECT_NE(r.out.find("reference"), std::string::npos);
   EXPECT_TRUE(fs::exists(path("grid.png")));
+}
+
+// `interpolate --out X.mp4` writes the decoded frames as a video, upscaled to watch, quietly.
+TEST_F(CliTest, InterpolateWritesAVideo) {
+  writeNpy(path("va.npy"), seededNoise({1, 3, 8, 8}, 21, at::kCPU));
+  writeNpy(path("vb.npy"), seededNoise({1, 3, 8, 8}, 22, at::kCPU));
+  const std::string latents = " --from " + path("va.npy") + " --to " + path("vb.npy");
+  Result r = run("interpolate " + model() + latents + " --frames 5 --steps 3 --quiet --out " +
+                 path("frames.mp4"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;  // no OpenCV or FFmpeg chatter
+  ASSERT_TRUE(fs::exists(path("frames.mp4")));
+  EXPECT_GT(fs::file_size(path("frames.mp4")), 1000u);
+  cv::VideoCapture video(path("frames.mp4"), cv::CAP_FFMPEG);
+  ASSERT_TRUE(video.isOpened());
+  int frames = 0;
+  cv::Mat frame;
+  while (video.read(frame)) {
+    ++frames;
+    EXPECT_EQ(frame.cols, 256);  // 8 px frames, scaled 32x
+    EXPECT_EQ(frame.rows, 256);
+  }
+  EXPECT_EQ(frames, 5);
+  for (const auto& entry : fs::directory_iterator(*dir))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  // A folder that is not there: exit 1 with one line naming the file.
+  r = run("interpolate " + model() + latents + " --frames 3 --steps 2 --quiet --out " +
+          path("nowhere/frames.mp4"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(path("nowhere/frames.mp4")), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// Progress into a log (stderr is a file here): plain lines, a handful, with believable rates.
+TEST_F(CliTest, ProgressInALogIsAFewPlainLines) {
+  const Result r = run("sample " + model() + " --seed 1 --steps 50 --out " + path("p.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  const auto lines = std::count(r.err.begin(), r.err.end(), '\n');
+  EXPECT_GE(lines, 3) << r.err;  // the model, progress, done
+  EXPECT_LE(lines, 13) << r.err;
+  EXPECT_NE(r.err.find("done in"), std::string::npos) << r.err;
+  const std::regex rate("([0-9.]+) it/s");
+  int rates = 0;
+  for (auto it = std::sregex_iterator(r.err.begin(), r.err.end(), rate);
+       it != std::sregex_iterator(); ++it, ++rates)
+    EXPECT_LT(std::stod((*it)[1].str()), 1e6) << r.err;
+  EXPECT_GT(rates, 0) << r.err;
 }
 
 // `ddim export --half` writes a float16 copy that loads as the same network; `--guide-model`
@@ -151,8 +220,9 @@ TEST_F(CliTest, ExportHalfAndSampleWithAGuide) {
   r = run("export " + model() + " --out " + path("guide16"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("never overwrites"), std::string::npos) << r.err;
-  EXPECT_TRUE(at::equal(loadModel(ModelSource{path("guide16"), "", ""}, at::kCPU).denoiser.net(x, t),
-                        guide.denoiser.net(x, t)));
+  EXPECT_TRUE(
+      at::equal(loadModel(ModelSource{path("guide16"), "", ""}, at::kCPU).denoiser.net(x, t),
+                guide.denoiser.net(x, t)));
 
   const at::Tensor noise = seededNoise({2, 3, 8, 8}, 6, at::kCPU);
   writeNpy(path("gnoise.npy"), noise);
@@ -162,13 +232,17 @@ TEST_F(CliTest, ExportHalfAndSampleWithAGuide) {
   EXPECT_NE(r.err.find("guide: "), std::string::npos) << r.err;
   SampleOptions o;
   o.steps = 5;
-  const at::Tensor want = sample(guidedDenoiser(loaded().denoiser, guide.denoiser, 3.0), loaded().schedule, noise, o);
+  const at::Tensor want =
+      sample(guidedDenoiser(loaded().denoiser, guide.denoiser, 3.0), loaded().schedule, noise, o);
   const at::Tensor plain = sample(loaded().denoiser, loaded().schedule, noise, o);
   EXPECT_TRUE(at::allclose(readNpy(path("g.npy")), want, 1e-4, 1e-4));
   EXPECT_FALSE(at::allclose(want, plain, 1e-2, 1e-2));
   // --guide-model without --guidance: weight 2; --guidance 1: the model alone.
-  ASSERT_EQ(run("sample " + model() + " --guide-model " + path("guide16") + " --guidance 1 --noise " +
-                path("gnoise.npy") + " --steps 5 --out " + path("g1.npy")).status, 0);
+  ASSERT_EQ(
+      run("sample " + model() + " --guide-model " + path("guide16") + " --guidance 1 --noise " +
+          path("gnoise.npy") + " --steps 5 --out " + path("g1.npy"))
+          .status,
+      0);
   EXPECT_TRUE(at::allclose(readNpy(path("g1.npy")), plain, 1e-5, 1e-5));
   r = run("info " + model() + " --guide-model " + path("guide16"));
   EXPECT_NE(r.out.find("guidance: 2"), std::string::npos) << r.out;
@@ -176,12 +250,14 @@ TEST_F(CliTest, ExportHalfAndSampleWithAGuide) {
   r = run("sample " + model() + " --guidance 2 --seed 1 --steps 5 --out " + path("x.npy"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--guide-model"), std::string::npos) << r.err;
-  r = run("compare " + model() + " --guide-model " + path("guide16") + " --guidance 2.5 --seed 2 --steps 2,5 --out " + path("ggrid.png"));
+  r = run("compare " + model() + " --guide-model " + path("guide16") +
+          " --guidance 2.5 --seed 2 --steps 2,5 --out " + path("ggrid.png"));
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST_F(CliTest, BenchPrintsTimings) {
-  const Result r = run("bench --config " + path("model/config.yml") + " --batch 2 --steps 3 --calls 2 --threads 1");
+  const Result r = run("bench --config " + path("model/config.yml") +
+                       " --batch 2 --steps 3 --calls 2 --threads 1");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("network call, batch 2: median"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("sample, 3 steps, batch 2"), std::string::npos) << r.out;
@@ -190,7 +266,8 @@ TEST_F(CliTest, BenchPrintsTimings) {
 TEST_F(CliTest, TrainStopsAtItsTimeLimitAndResumeRunsToTheEndWithoutIt) {
   fs::create_directories(path("train_data"));
   for (int i = 0; i < 3; ++i)
-    writeModelImagePng(path("train_data/" + std::to_string(i) + ".png"), at::rand({1, 3, 8, 8}) * 2 - 1);
+    writeModelImagePng(path("train_data/" + std::to_string(i) + ".png"),
+                       at::rand({1, 3, 8, 8}) * 2 - 1);
   const std::string net =
       " --image-size 8 --ch 32 --ch-mult 1,2 --num-res-blocks 1 --attn none --batch 2 --threads 1";
   Result r = run("train --data " + path("train_data") + " --out " + path("trained") + net +
@@ -203,7 +280,9 @@ TEST_F(CliTest, TrainStopsAtItsTimeLimitAndResumeRunsToTheEndWithoutIt) {
   EXPECT_NE(r.out.find("..3;"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("(time limit)"), std::string::npos) << r.out;
   EXPECT_EQ(run("sample --model " + path("trained") + " --threads 1 --seed 1 --steps 2 --out " +
-                path("trained.png")).status, 0);
+                path("trained.png"))
+                .status,
+            0);
 }
 
 TEST_F(CliTest, TrainsTheBundledModelsNetworkByDefault) {
@@ -246,13 +325,45 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(run("--help").status, 0);
 }
 
+// CLI11 parses: --name=value, ranges, help for every command, and the exit-code contract.
+TEST_F(CliTest, OptionFormsHelpAndRangeChecks) {
+  Result r = run("sample " + model() + " --seed=1 --steps=3 --quiet --out=" + path("eq.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(path("eq.npy")));
+  r = run("sample " + model() + " --seed 1 --steps 3 --eta 1.5 --out " + path("x.npy"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("ddim sample: usage error: --eta"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[0, 1]"), std::string::npos) << r.err;
+  r = run("sample " + model() + " --seed 1 --steps 0 --out " + path("x.npy"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--steps"), std::string::npos) << r.err;
+  r = run("sample " + model() + " --noise " + path("x.npy") + " --count 2 --steps 3 --out " +
+          path("x.npy"));
+  EXPECT_EQ(r.status, 2);
+  r = run("compare " + model() + " --seed 1 --steps 2,0 --out " + path("x.png"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(run("interpolate --frames 1 --from a --to b --steps 2 --out x.png").status, 2);
+  EXPECT_EQ(run("frobnicate").status, 2);
+  for (const char* command : {"eps", "sample", "invert", "interpolate", "compare", "bench", "info",
+                              "export", "dataset", "train", "evaluate"}) {
+    r = run(std::string(command) + " --help");
+    EXPECT_EQ(r.status, 0) << command << ": " << r.err;
+    EXPECT_NE(r.out.find(std::string("ddim ") + command), std::string::npos) << r.out;
+  }
+  r = run("--help");
+  EXPECT_NE(r.out.find("interpolate"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("exit status"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, OtherErrorsExitOneWithOneClearLine) {
-  Result r = run("sample --model " + path("nowhere") + " --seed 1 --steps 5 --out " + path("x.npy"));
+  Result r =
+      run("sample --model " + path("nowhere") + " --seed 1 --steps 5 --out " + path("x.npy"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find(path("nowhere")), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   writeFileAtomic(path("junk.png"), "not a picture");
-  r = run("invert " + model() + " --image " + path("junk.png") + " --steps 5 --out " + path("z2.npy"));
+  r = run("invert " + model() + " --image " + path("junk.png") + " --steps 5 --out " +
+          path("z2.npy"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("junk.png"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(path("z2.npy")));

@@ -1,0 +1,103 @@
+// ddim bench: network call and sampling times.
+#include <ATen/ATen.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "diffusion/noise.h"
+#include "diffusion/sampler.h"
+#include "model/device.h"
+#include "model/model_config.h"
+#include "model/unet.h"
+#include "tasks/latents.h"
+
+namespace ddim::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct BenchArgs {
+  ModelArgs model;
+  int batch = 1;
+  int steps = 20;
+  int calls = 10;
+  std::optional<double> guidance;
+};
+
+// --config without --weights: random weights, which time the same as trained ones.
+LoadedModel randomModel(const ModelArgs& args) {
+  const c10::Device device = deviceFromArgs(args);
+  const ModelConfig config = loadModelConfig(*args.config);
+  torch::manual_seed(0);
+  UNet net(config.model);
+  net->to(device);
+  return modelFromNetwork(net.ptr(), config, device, config.name + " (random weights)");
+}
+
+int runBench(const BenchArgs& a) {
+  const LoadedModel model =
+      a.model.config && !a.model.weights ? randomModel(a.model) : loadModelFromArgs(a.model);
+  const int size = model.config.imageSize;
+  std::printf("model: %s, %lld parameters, %dx%d, device %s\n", model.name.c_str(),
+              static_cast<long long>(model.parameterCount), size, size,
+              describeDevice(model.device).c_str());
+  const at::Tensor x = seededNoise(latentShape(model, a.batch), 0, model.device);
+  const at::Tensor t = at::full({a.batch}, 500.0f, x.options());
+  const bool cuda = model.device.is_cuda();
+  for (int i = 0; i < 2; ++i) (void)model.denoiser.net(x, t);  // warm-up
+  if (cuda) (void)x.sum().item<float>();                       // waits for queued kernels
+  std::vector<double> ms;
+  for (int i = 0; i < a.calls; ++i) {
+    const auto t0 = Clock::now();
+    const at::Tensor y = model.denoiser.net(x, t);
+    if (cuda) (void)y.sum().item<float>();
+    ms.push_back(secondsSince(t0) * 1000);
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf(
+      "network call, batch %d: median %.1f ms, min %.1f ms (%d calls) = %.1f ms per image\n",
+      a.batch, ms[ms.size() / 2], ms.front(), a.calls, ms[ms.size() / 2] / a.batch);
+  SampleOptions o;
+  o.steps = a.steps;
+  const double guidance = guidanceFor(a.guidance, model);
+  const auto t0 = Clock::now();
+  const at::Tensor s = sample(model.sampling(guidance), model.schedule, x, o);
+  if (cuda) (void)s.sum().item<float>();
+  const double total = secondsSince(t0);
+  char guided[32] = "";
+  if (guidance != 1.0) std::snprintf(guided, sizeof guided, ", guidance %g", guidance);
+  std::printf("sample, %d steps, batch %d%s: %.3f s total, %.1f ms per sample\n", a.steps, a.batch,
+              guided, total, total * 1000 / a.batch);
+  return 0;
+}
+
+}  // namespace
+
+Command addBenchCommand(CLI::App& ddim) {
+  auto a = std::make_shared<BenchArgs>();
+  CLI::App* cmd = ddim.add_subcommand(
+      "bench", "time network calls and a sample (--config alone: random weights)");
+  cmd->add_option("--batch", a->batch, "batch size (default 1)")->type_name("B")->check(atLeast(1));
+  cmd->add_option("--steps", a->steps, "steps of the timed sample (default 20)")
+      ->type_name("S")
+      ->check(atLeast(1));
+  cmd->add_option("--calls", a->calls, "timed network calls (default 10)")
+      ->type_name("N")
+      ->check(atLeast(1));
+  addGuidanceOption(*cmd, a->guidance);
+  addModelOptions(*cmd, a->model);
+  return {cmd, [a] { return runBench(*a); }};
+}
+
+}  // namespace ddim::cli
