@@ -130,6 +130,7 @@ TEST_F(InversionTest, ExactInversionRoundTripsThroughTheSampler) {
     InvertOptions exact = plain;
     exact.method = InversionMethod::kExact;
     exact.tolerance = 1e-5;
+    exact.maxIterations = 8;
     InversionReport report;
     calls = 0;
     const at::Tensor z = invert(d, schedule, x0, exact, {}, &report);

@@ -117,18 +117,26 @@ at::Tensor invertExact(const Denoiser& denoiser, const NoiseSchedule& schedule,
                                                            // linear map
     at::Tensor bestX, bestEps, bestX0;
     double best = std::numeric_limits<double>::infinity();
+    int stalled = 0;  // iterations in a row that did not improve on the best
     for (int it = 0; it < options.maxIterations; ++it) {
       const EpsAndX0 p = evaluate(xt, t);
       const at::Tensor stepped = std::sqrt(aS) * p.x0 + std::sqrt(1.0 - aS) * p.eps;
       const at::Tensor gap = xs - stepped;
       const double residual = worstRms(gap);
+      if (residual < 0.9 * best) {
+        stalled = 0;
+      } else {
+        ++stalled;
+      }
       if (residual < best) {
         best = residual;
         bestX = xt;
         bestEps = p.eps;
         bestX0 = p.x0;
       }
-      if (residual <= options.tolerance || it + 1 == options.maxIterations) break;
+      // A step whose image the sampling step cannot reach exactly (the large last steps of a short
+      // sequence project onto what the network can produce) stalls: stop spending calls on it.
+      if (residual <= options.tolerance || it + 1 == options.maxIterations || stalled >= 2) break;
       xt = mixer.next(xt, xt + std::sqrt(aT / aS) * gap);
     }
     report.residuals.push_back(best);

@@ -31,9 +31,11 @@ struct InvertOptions {
   InversionForm form = InversionForm::kEuler;  // kPlain only
   InversionMethod method = InversionMethod::kPlain;
   /// kExact: a step has converged when the RMS (model space) of x_s - DDIM_step(x_t) is below
-  /// `tolerance`, or after `maxIterations` network calls.
-  double tolerance = 2e-4;
-  int maxIterations = 8;
+  /// `tolerance`; it stops there, after `maxIterations` network calls, or when two calls in a row
+  /// do not improve it by 10 %. The defaults reach 42 dB mean PSNR at 10 steps on the bundled
+  /// model with 3.8 calls a step (see its README).
+  double tolerance = 5e-4;
+  int maxIterations = 5;
   void validate(int numTimesteps) const;
 };
 
