@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts ddim-studio under Xvfb, lets it run its scripted demo (open an image and invert it into
 # latent A, invert a second sample into B, drag the slider, sample, compare step counts, export a
-# grid and a GIF) and saves a grab of the window after each stage into OUT_DIR
+# grid, a GIF and an MP4 video) and saves a grab of the window after each stage into OUT_DIR
 # (01-invert.png ... 04-compare.png, main.png). It prints the slider latencies it measured.
 #
 # Usage: scripts/screenshots.sh OUT_DIR [BUILD_DIR]
