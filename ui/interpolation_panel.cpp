@@ -1,10 +1,12 @@
 #include "interpolation_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -43,8 +45,22 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   slider_->setValue(kSliderMax / 2);
   slider_->setToolTip(tr("Position between latent A (left) and latent B (right)"));
   alphaLabel_ = new QLabel(this);
-  alphaLabel_->setMinimumWidth(60);
+  alphaLabel_->setFixedWidth(
+      alphaLabel_->fontMetrics().horizontalAdvance(tr("α = 0.00 (slider 0.00)")) + 8);
+  alphaLabel_->setToolTip(
+      tr("α: the position on the path from A (0) to B (1); slider: where the "
+         "slider stands. They differ when even spacing re-spaces the slider"));
   mode_ = makeInterpCombo(this);
+  mode_->setObjectName(QStringLiteral("interpMode"));
+  even_ = new QCheckBox(tr("Even spacing"), this);
+  even_->setChecked(true);
+  even_->setToolTip(
+      tr("Equal slider moves change the picture by equal amounts.\n\n"
+         "Once every cached frame is decoded, the slider is re-spaced by the measured pixel "
+         "distance between neighbouring frames (DiffMorpher's re-spacing); filmstrips and videos "
+         "use the same spacing. With slerp the path also keeps each channel's mean and spread "
+         "between the endpoints' (slerp with matched statistics), so the middle does not wash "
+         "out. With lerp the path stays plain lerp: only the spacing changes."));
   steps_ = makeStepsSpin(10, this);
   steps_->setToolTip(tr("Steps for slider frames: fewer steps, faster frames"));
   cacheFrames_ = new QSpinBox(this);
@@ -53,6 +69,8 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   cacheFrames_->setToolTip(
       tr("Frames precomputed along the path in the background, shown at once while dragging"));
   cacheLabel_ = new QLabel(this);
+  cacheLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+  cacheLabel_->setFixedHeight(cacheLabel_->fontMetrics().height() + 4);
   stripFrames_ = new QSpinBox(this);
   stripFrames_->setRange(2, 64);
   stripFrames_->setValue(8);
@@ -78,11 +96,12 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   auto* form = new QGridLayout;
   form->addWidget(new QLabel(tr("Path"), this), 0, 0);
   form->addWidget(mode_, 0, 1);
-  form->addWidget(new QLabel(tr("Steps"), this), 0, 2);
-  form->addWidget(steps_, 0, 3);
+  form->addWidget(even_, 0, 2);
+  form->addWidget(new QLabel(tr("Steps"), this), 0, 3);
+  form->addWidget(steps_, 0, 4);
   form->addWidget(new QLabel(tr("Cache"), this), 1, 0);
   form->addWidget(cacheFrames_, 1, 1);
-  form->addWidget(cacheLabel_, 1, 2, 1, 2);
+  form->addWidget(cacheLabel_, 1, 2, 1, 3);
   form->addWidget(new QLabel(tr("Filmstrip"), this), 2, 0);
   form->addWidget(stripFrames_, 2, 1);
   auto* exports = new QHBoxLayout;
@@ -90,7 +109,8 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   exports->addWidget(exportGif_);
   exports->addWidget(exportVideo_);
   exports->addWidget(exportFrame_);
-  form->addLayout(exports, 3, 0, 1, 4);
+  form->addLayout(exports, 3, 0, 1, 5);
+  form->setColumnStretch(2, 1);
 
   auto* centre = new QVBoxLayout;
   centre->addWidget(frame_, 1);
@@ -106,6 +126,7 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   connect(slider_, &QSlider::valueChanged, this, &InterpolationPanel::onSliderMoved);
   connect(frame_, &ImageView::painted, this, &InterpolationPanel::onPainted);
   connect(mode_, &QComboBox::currentIndexChanged, this, &InterpolationPanel::restartPath);
+  connect(even_, &QCheckBox::toggled, this, &InterpolationPanel::restartPath);
   connect(steps_, &QSpinBox::valueChanged, this, &InterpolationPanel::restartPath);
   connect(cacheFrames_, &QSpinBox::valueChanged, this, &InterpolationPanel::restartPath);
   connect(exportPng_, &QPushButton::clicked, this,
@@ -148,22 +169,38 @@ void InterpolationPanel::onLatentChanged(const LatentInfo& info) {
   restartPath();
 }
 
-double InterpolationPanel::alpha() const {
+double InterpolationPanel::sliderPosition() const {
   return static_cast<double>(slider_->value()) / kSliderMax;
 }
 
+double InterpolationPanel::alpha() const { return spacing_.alphaAt(sliderPosition()); }
+
 void InterpolationPanel::setAlpha(double alpha) {
-  slider_->setValue(static_cast<int>(std::lround(alpha * kSliderMax)));
+  slider_->setValue(static_cast<int>(std::lround(spacing_.positionOf(alpha) * kSliderMax)));
 }
 
 PathParams InterpolationPanel::params() const {
   PathParams p;
   p.mode = interpOf(mode_);
+  if (even_->isChecked() && p.mode == ddim::InterpMode::kSlerp) {
+    p.mode = ddim::InterpMode::kSlerpMatched;
+  }
   p.options = PathParams::decodeOptions(steps_->value());
   return p;
 }
 
 int InterpolationPanel::filmstripFrames() const { return stripFrames_->value(); }
+
+QVector<double> InterpolationPanel::filmstripAlphas() const {
+  if (!even_->isChecked() || spacing_.isIdentity()) return {};
+  const std::vector<double> alphas =
+      ddim::evenlySpacedAlphas(pathAlphas_, pathDistances_, filmstripFrames());
+  return QVector<double>(alphas.begin(), alphas.end());
+}
+
+QString InterpolationPanel::alphaText() const { return alphaLabel_->text(); }
+
+QString InterpolationPanel::cacheText() const { return cacheLabel_->text(); }
 
 LatencyStats InterpolationPanel::latency() const {
   LatencyStats s;
@@ -177,15 +214,34 @@ LatencyStats InterpolationPanel::latency() const {
 }
 
 void InterpolationPanel::onSliderMoved(int /*value*/) {
-  const double a = alpha();
   moveTimer_.start();
   awaitFirst_ = true;
   awaitExact_ = true;
+  refresh();
+}
+
+void InterpolationPanel::refresh() {
+  const double a = alpha();
   if (auto nearest = cache_.nearest(a)) {
     show(nearest->alpha, nearest->image, {});
   }
   if (!cache_.contains(a)) requestExact();
   updateLabels();
+}
+
+void InterpolationPanel::applySpacing(const SliderSpacing& spacing) {
+  const double a = alpha();
+  spacing_ = spacing;
+  const QSignalBlocker quiet(slider_);
+  slider_->setValue(static_cast<int>(std::lround(spacing_.positionOf(a) * kSliderMax)));
+}
+
+void InterpolationPanel::onPathSpacing(const PathSpacing& spacing) {
+  if (spacing.generation != pathGeneration_ || !even_->isChecked()) return;
+  pathAlphas_.assign(spacing.alphas.begin(), spacing.alphas.end());
+  pathDistances_.assign(spacing.distances.begin(), spacing.distances.end());
+  applySpacing(SliderSpacing::fromPath(pathAlphas_, pathDistances_, kSliderMax + 1));
+  refresh();
 }
 
 void InterpolationPanel::requestExact() {
@@ -245,6 +301,9 @@ void InterpolationPanel::onPainted() {
 }
 
 void InterpolationPanel::restartPath() {
+  applySpacing({});  // the old distances belong to the old path
+  pathAlphas_.clear();
+  pathDistances_.clear();
   cache_.clear();
   firstValidSlider_ = lastSlider_ + 1;
   shownAlpha_ = -1;
@@ -262,8 +321,21 @@ void InterpolationPanel::restartPath() {
 }
 
 void InterpolationPanel::updateLabels() {
-  alphaLabel_->setText(tr("α = %1").arg(alpha(), 0, 'f', 2));
-  cacheLabel_->setText(tr("%1 frames cached").arg(cache_.size()));
+  alphaLabel_->setText(
+      tr("α = %1 (slider %2)").arg(alpha(), 0, 'f', 2).arg(sliderPosition(), 0, 'f', 2));
+  QString cache = tr("%1 frames cached").arg(cache_.size());
+  if (even_->isChecked() && !pathDistances_.empty()) {
+    const ddim::PathEvenness e = ddim::pathEvenness(pathDistances_);
+    cache += spacing_.isIdentity()
+                 ? tr("; the path does not move: slider not re-spaced")
+                 : tr("; slider evenly spaced (cached frames were %1 apart on average, the "
+                      "largest jump %2)")
+                       .arg(e.mean, 0, 'f', 3)
+                       .arg(e.largestJump, 0, 'f', 3);
+  } else if (even_->isChecked() && model_ && a_->hasLatent() && b_->hasLatent()) {
+    cache += tr("; even spacing once the path is cached");
+  }
+  cacheLabel_->setText(cache);
   const LatencyStats s = latency();
   if (s.moves == 0) {
     latencyLabel_->setText(tr("Slider latency: not measured yet"));
@@ -281,6 +353,7 @@ void InterpolationPanel::updateLabels() {
 void InterpolationPanel::restore(const AppSettings& settings) {
   selectInterp(mode_, static_cast<ddim::InterpMode>(
                           settings.value(QStringLiteral("interp/mode"), 0).toInt()));
+  even_->setChecked(settings.value(QStringLiteral("interp/even"), true).toBool());
   steps_->setValue(settings.value(QStringLiteral("interp/steps"), 10).toInt());
   cacheFrames_->setValue(settings.value(QStringLiteral("interp/cacheFrames"), 21).toInt());
   stripFrames_->setValue(settings.value(QStringLiteral("interp/filmstripFrames"), 8).toInt());
@@ -290,6 +363,7 @@ void InterpolationPanel::restore(const AppSettings& settings) {
 
 void InterpolationPanel::save(AppSettings& settings) const {
   settings.setValue(QStringLiteral("interp/mode"), static_cast<int>(interpOf(mode_)));
+  settings.setValue(QStringLiteral("interp/even"), even_->isChecked());
   settings.setValue(QStringLiteral("interp/steps"), steps_->value());
   settings.setValue(QStringLiteral("interp/cacheFrames"), cacheFrames_->value());
   settings.setValue(QStringLiteral("interp/filmstripFrames"), stripFrames_->value());

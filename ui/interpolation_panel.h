@@ -5,11 +5,13 @@
 #include <vector>
 
 #include "frame_cache.h"
+#include "slider_spacing.h"
 #include "worker_types.h"
 
 class AppSettings;
 class ImageView;
 class LatentPanel;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPushButton;
@@ -49,11 +51,26 @@ class InterpolationPanel : public QWidget {
   void onSliderFrame(const SliderFrame& frame);
   void onPathFrame(const PathFrame& frame);
   void onSliderFailed(const QString& reason);
+  /// The cache of the current generation is complete: with even spacing on, the slider is
+  /// re-spaced by the distances between its frames (keeping the alpha on screen).
+  void onPathSpacing(const PathSpacing& spacing);
 
+  /// The position on the A-B path at the slider's position (re-spaced with even spacing).
   [[nodiscard]] double alpha() const;
+  /// Moves the slider to the position whose alpha is nearest `alpha`.
   void setAlpha(double alpha);
+  /// The slider's position in [0, 1].
+  [[nodiscard]] double sliderPosition() const;
+  [[nodiscard]] const SliderSpacing& sliderSpacing() const { return spacing_; }
+  /// How the path is built: slerp with even spacing on is slerp with matched statistics.
   [[nodiscard]] PathParams params() const;
   [[nodiscard]] int filmstripFrames() const;
+  /// Where the filmstrip's frames lie on the path: evenly spaced by picture change when even
+  /// spacing is on and the cache is complete; else empty (alpha = i / (frames - 1)).
+  [[nodiscard]] QVector<double> filmstripAlphas() const;
+  [[nodiscard]] QCheckBox* evenCheck() const { return even_; }
+  [[nodiscard]] QString alphaText() const;
+  [[nodiscard]] QString cacheText() const;
   [[nodiscard]] LatencyStats latency() const;
   /// Every measured move's time to its first painted frame, in order (ms).
   [[nodiscard]] const std::vector<double>& firstFrameLatencies() const { return firstMs_; }
@@ -80,6 +97,10 @@ class InterpolationPanel : public QWidget {
   void onSliderMoved(int value);
   void onPainted();
   void restartPath();
+  /// Shows the nearest cached frame for the slider's alpha and asks for the exact one.
+  void refresh();
+  /// Uses `spacing` from now on, moving the slider so that the alpha stays (nearly) where it was.
+  void applySpacing(const SliderSpacing& spacing);
   void requestExact();
   void show(double alpha, const QImage& image, const QString& caption);
   void updateLabels();
@@ -90,6 +111,7 @@ class InterpolationPanel : public QWidget {
   QSlider* slider_ = nullptr;
   QLabel* alphaLabel_ = nullptr;
   QComboBox* mode_ = nullptr;
+  QCheckBox* even_ = nullptr;
   QSpinBox* steps_ = nullptr;
   QSpinBox* cacheFrames_ = nullptr;
   QLabel* cacheLabel_ = nullptr;
@@ -107,6 +129,9 @@ class InterpolationPanel : public QWidget {
   quint64 firstValidSlider_ = 0;  // slider frames older than this used other parameters
   quint64 lastSlider_ = 0;
   double shownAlpha_ = -1;
+  SliderSpacing spacing_;
+  std::vector<double> pathAlphas_;     // the complete cache's alphas (empty until complete)
+  std::vector<double> pathDistances_;  // and the distances between its neighbouring frames
 
   QElapsedTimer moveTimer_;
   bool awaitFirst_ = false;

@@ -1,5 +1,6 @@
 #include "invert_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -12,6 +13,26 @@
 #include "form_helpers.h"
 #include "image_view.h"
 
+namespace {
+/// 0.026 -> "2.6e-2": short scientific notation for residuals.
+QString shortScientific(double x) {
+  const QString t = QString::number(x, 'e', 1);  // "2.6e-02"
+  const int e = t.indexOf(QLatin1Char('e'));
+  if (e < 0) return t;
+  return t.left(e) + QStringLiteral("e%1").arg(t.mid(e + 1).toInt());
+}
+
+/// A one-line label that never resizes the layout when its text changes: its height is fixed to
+/// one line and its width follows the layout, not the text.
+QLabel* makeStatusLine(QWidget* parent) {
+  auto* label = new QLabel(parent);
+  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+  label->setFixedHeight(label->fontMetrics().height() + 4);
+  return label;
+}
+}  // namespace
+
 InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
   steps_ = makeStepsSpin(50, this);
   schedule_ = makeScheduleCombo(this);
@@ -19,6 +40,15 @@ InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
   target_->addItem(tr("latent A"), static_cast<int>(LatentSlot::kA));
   target_->addItem(tr("latent B"), static_cast<int>(LatentSlot::kB));
   target_->setToolTip(tr("Which latent slot receives the inverted image"));
+  exact_ = new QCheckBox(tr("Exact inversion"), this);
+  exact_->setToolTip(
+      tr("Solves each step so that sampling gives the image back exactly; about 4x slower.\n\n"
+         "Off: the paper's inversion (Sec. 5.4), one network call a step, which only "
+         "approximates the inverse of the sampling step. On: each step is solved so that the DDIM "
+         "sampling step (Eq. 12, eta = 0) maps it back, by fixed-point iteration (AIDI, Pan et al. "
+         "2023), up to a few network calls a step. On by default for models up to %1 px.")
+          .arg(kExactDefaultMaxResolution));
+  connect(exact_, &QCheckBox::clicked, this, [this](bool on) { exactChoice_ = on; });
   invert_ = new QPushButton(tr("Invert"), this);
   invert_->setToolTip(
       tr("Run DDIM backwards from the image to its latent x_T (eta = 0, paper Sec. 5.4), then "
@@ -29,9 +59,15 @@ InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
   latent_->setPlaceholder(tr("Not inverted yet"));
   reconstruction_ = new ImageView(tr("Reconstruction"), this);
   reconstruction_->setPlaceholder(tr("The latent sampled back with the same steps"));
-  error_ = new QLabel(this);
-  error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  error_ = makeStatusLine(this);
   error_->setToolTip(tr("Reconstruction error against what the model sees, pixels in [0, 1]"));
+  report_ = makeStatusLine(this);
+  report_->setToolTip(tr("Network calls the inversion made per step (plain inversion: 1)"));
+  warning_ = makeStatusLine(this);
+  warning_->setStyleSheet(QStringLiteral("QLabel { color: #b35900; font-weight: bold; }"));
+  warning_->setToolTip(
+      tr("Exact inversion stops a step after a few network calls; a step that stopped above the "
+         "tolerance samples back close to, but not exactly, the image"));
 
   auto* controls = new QHBoxLayout;
   controls->addWidget(new QLabel(tr("Steps"), this));
@@ -40,18 +76,21 @@ InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
   controls->addWidget(schedule_);
   controls->addWidget(new QLabel(tr("Into"), this));
   controls->addWidget(target_);
+  controls->addWidget(exact_);
   controls->addWidget(invert_);
   controls->addStretch(1);
   auto* views = new QHBoxLayout;
   views->addWidget(latent_);
   views->addWidget(reconstruction_);
   auto* bottom = new QHBoxLayout;
-  bottom->addWidget(error_, 1);
+  bottom->addWidget(error_, 2);
+  bottom->addWidget(report_, 3);
   bottom->addWidget(export_);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
   layout->addLayout(views, 1);
   layout->addLayout(bottom);
+  layout->addWidget(warning_);
 
   connect(invert_, &QPushButton::clicked, this, &InvertPanel::invertRequested);
   connect(export_, &QPushButton::clicked, this, [this] {
@@ -67,6 +106,23 @@ void InvertPanel::showResult(const InvertResult& r) {
   reconstruction_->setImage(r.reconstruction, tr("%1 s").arg(r.seconds, 0, 'f', 2));
   const QString psnr = std::isfinite(r.psnr) ? tr("%1 dB").arg(r.psnr, 0, 'f', 2) : tr("∞");
   error_->setText(tr("PSNR %1   MSE %2").arg(psnr).arg(r.mse, 0, 'g', 4));
+  if (r.exact) {
+    report_->setText(tr("exact inversion: %1 network calls a step, largest residual %2")
+                         .arg(r.callsPerStep(), 0, 'f', 1)
+                         .arg(shortScientific(r.worstResidual)));
+  } else {
+    report_->setText(
+        tr("plain inversion: %1 network call a step").arg(r.callsPerStep(), 0, 'f', 1));
+  }
+  if (r.exact && !r.converged()) {
+    warning_->setText(tr("Did not fully converge: largest residual %1 at %2 steps (%3 of them "
+                         "above the tolerance) — try more steps")
+                          .arg(shortScientific(r.worstResidual))
+                          .arg(r.steps)
+                          .arg(r.stepsNotConverged));
+  } else {
+    warning_->clear();
+  }
   export_->setEnabled(true);
 }
 
@@ -74,6 +130,8 @@ void InvertPanel::clearResult() {
   latent_->clear();
   reconstruction_->clear();
   error_->clear();
+  report_->clear();
+  warning_->clear();
   export_->setEnabled(false);
 }
 
@@ -81,6 +139,10 @@ InvertRequest InvertPanel::request() const {
   InvertRequest r;
   r.options.steps = steps_->value();
   r.options.skip = scheduleOf(schedule_);
+  r.options.method =
+      exact_->isChecked() ? ddim::InversionMethod::kExact : ddim::InversionMethod::kPlain;
+  r.options.tolerance = tolerance_;
+  r.options.maxIterations = maxIterations_;
   r.target = static_cast<LatentSlot>(target_->currentData().toInt());
   return r;
 }
@@ -89,15 +151,31 @@ void InvertPanel::setTarget(LatentSlot slot) {
   target_->setCurrentIndex(target_->findData(static_cast<int>(slot)));
 }
 
+void InvertPanel::setModelResolution(int resolution) {
+  exact_->setChecked(exactChoice_.value_or(resolution <= kExactDefaultMaxResolution));
+}
+
 QString InvertPanel::errorText() const { return error_->text(); }
+
+QString InvertPanel::reportText() const { return report_->text(); }
+
+QString InvertPanel::warningText() const { return warning_->text(); }
 
 void InvertPanel::restore(const AppSettings& settings) {
   steps_->setValue(settings.value(QStringLiteral("invert/steps"), 50).toInt());
   selectSchedule(schedule_, static_cast<ddim::SkipType>(
                                 settings.value(QStringLiteral("invert/schedule"), 0).toInt()));
+  const QVariant exact = settings.value(QStringLiteral("invert/exact"));
+  exactChoice_.reset();
+  if (exact.isValid()) exactChoice_ = exact.toBool();
+  exact_->setChecked(exactChoice_.value_or(true));  // until a model says how large it is
+  tolerance_ = settings.value(QStringLiteral("invert/exactTolerance"), tolerance_).toDouble();
+  maxIterations_ =
+      settings.value(QStringLiteral("invert/exactMaxIterations"), maxIterations_).toInt();
 }
 
 void InvertPanel::save(AppSettings& settings) const {
   settings.setValue(QStringLiteral("invert/steps"), steps_->value());
   settings.setValue(QStringLiteral("invert/schedule"), static_cast<int>(scheduleOf(schedule_)));
+  if (exactChoice_) settings.setValue(QStringLiteral("invert/exact"), *exactChoice_);
 }

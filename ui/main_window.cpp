@@ -201,6 +201,7 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::compared, comparePanel_, &ComparePanel::setItems);
   connect(w, &Worker::sliderFrame, interpPanel_, &InterpolationPanel::onSliderFrame);
   connect(w, &Worker::pathFrame, interpPanel_, &InterpolationPanel::onPathFrame);
+  connect(w, &Worker::pathSpacing, interpPanel_, &InterpolationPanel::onPathSpacing);
   connect(w, &Worker::sliderFailed, interpPanel_, &InterpolationPanel::onSliderFailed);
   connect(w, &Worker::filmstripReady, exporter_, &Exporter::writeFilmstrip);
 }
@@ -255,6 +256,7 @@ void MainWindow::onModelLoaded(const ModelInfo& info) {
     pendingModel_.reset();
   }
   invertPanel_->clearResult();
+  invertPanel_->setModelResolution(info.resolution);
   interpPanel_->onModelLoaded();
   samplePanel_->setGuide(info.guide, info.guidance);
   suggestGuidance();
@@ -413,6 +415,7 @@ void MainWindow::exportFilmstrip(FilmstripFormat format) {
   FilmstripRequest request;
   request.params = interpPanel_->params();
   request.frames = interpPanel_->filmstripFrames();
+  request.alphas = interpPanel_->filmstripAlphas();
   request.path = path;
   host_->filmstrip(request);
 }

@@ -41,6 +41,7 @@ void PathCache::start(uint64_t generation, const at::Tensor& a, const at::Tensor
   options_ = options;
   order_ = coarseToFine(frames);
   next_ = 0;
+  images_.assign(order_.size(), at::Tensor());
 }
 
 void PathCache::clear() {
@@ -48,6 +49,7 @@ void PathCache::clear() {
   b_ = at::Tensor();
   order_.clear();
   next_ = 0;
+  images_.clear();
 }
 
 PathCache::Batch PathCache::next() const {
@@ -58,6 +60,7 @@ PathCache::Batch PathCache::next() const {
   const int last = std::max(1, static_cast<int>(order_.size()) - 1);
   std::vector<at::Tensor> latents;
   for (size_t i = 0; i < n; ++i) {
+    batch.indices.push_back(order_[next_ + i]);
     batch.alphas.push_back(static_cast<double>(order_[next_ + i]) / last);
     latents.push_back(ddim::interpolate(a_, b_, batch.alphas.back(), mode_));
   }
@@ -72,4 +75,26 @@ void PathCache::markDone(const Batch& batch) {
     a_ = at::Tensor();
     b_ = at::Tensor();
   }
+}
+
+void PathCache::markDone(const Batch& batch, const at::Tensor& images) {
+  if (batch.generation != generation_ || !active()) return;
+  for (size_t i = 0; i < batch.indices.size(); ++i) {
+    const auto index = static_cast<size_t>(batch.indices[i]);
+    if (index < images_.size()) images_[index] = images[static_cast<int64_t>(i)];
+  }
+  markDone(batch);
+}
+
+PathCache::Completed PathCache::takeCompletedPath() {
+  Completed out;
+  if (active() || images_.size() < 2) return out;
+  for (const at::Tensor& image : images_) {
+    if (!image.defined()) return out;
+  }
+  const int last = static_cast<int>(images_.size()) - 1;
+  for (int i = 0; i <= last; ++i) out.alphas.push_back(static_cast<double>(i) / last);
+  out.images = at::stack(images_);
+  images_.clear();
+  return out;
 }

@@ -25,6 +25,7 @@ class PathCache {
   struct Batch {
     uint64_t generation = 0;
     std::vector<double> alphas;  // in [0, 1]
+    std::vector<int> indices;    // each frame's place on the path, 0..frames()-1
     at::Tensor latents;          // [n, C, H, W], the latent at each alpha; undefined when empty
     [[nodiscard]] bool empty() const { return alphas.empty(); }
   };
@@ -50,6 +51,18 @@ class PathCache {
   [[nodiscard]] Batch next() const;
   /// `batch` was rendered: the plan moves past it. A batch of another generation changes nothing.
   void markDone(const Batch& batch);
+  /// `batch` was rendered as `images` ([n, C, H, W], model space) and the plan moves past it;
+  /// the images are kept until the path is complete, for completedPath().
+  void markDone(const Batch& batch, const at::Tensor& images);
+
+  /// Once every frame was rendered with images: all of them in alpha order ([frames, C, H, W])
+  /// with their alphas, handed over once (the plan keeps no images after); else empty.
+  struct Completed {
+    std::vector<double> alphas;
+    at::Tensor images;
+    [[nodiscard]] bool empty() const { return alphas.empty(); }
+  };
+  [[nodiscard]] Completed takeCompletedPath();
 
  private:
   uint64_t generation_ = 0;
@@ -59,4 +72,5 @@ class PathCache {
   ddim::SampleOptions options_;
   std::vector<int> order_;
   size_t next_ = 0;
+  std::vector<at::Tensor> images_;  // by index along the path: [C, H, W], undefined until rendered
 };

@@ -258,8 +258,19 @@ void Worker::invert(const InvertRequest& request) {
           Q_EMIT latentChanged(LatentInfo{request.target, latentImage,
                                           tr("inverted %1, %2 steps").arg(s.imageName).arg(steps)});
         });
-    Q_EMIT inverted(InvertResult{request.target, latentImage, modelSpaceToQImage(r.image),
-                                 r.error.mse, r.error.psnr, steps, meter.seconds()});
+    InvertResult result;
+    result.target = request.target;
+    result.latent = latentImage;
+    result.reconstruction = modelSpaceToQImage(r.image);
+    result.mse = r.error.mse;
+    result.psnr = r.error.psnr;
+    result.steps = steps;
+    result.seconds = meter.seconds();
+    result.exact = request.options.method == ddim::InversionMethod::kExact;
+    result.networkCalls = r.inversion.networkCalls;
+    result.worstResidual = r.inversion.worstResidual;
+    result.stepsNotConverged = r.inversion.stepsNotConverged;
+    Q_EMIT inverted(result);
   });
 }
 
@@ -332,9 +343,21 @@ void Worker::filmstrip(const FilmstripRequest& request) {
     if (request.frames < 2) throw ddim::Error("a filmstrip needs at least 2 frames");
     const ddim::SampleOptions& o = request.params.options;
     o.validate(m.schedule.numTimesteps());
-    const at::Tensor z =
-        ddim::interpolateFrames(s.requireLatent(LatentSlot::kA), s.requireLatent(LatentSlot::kB),
-                                request.frames, request.params.mode);
+    if (!request.alphas.isEmpty() && request.alphas.size() != request.frames) {
+      throw ddim::Error("a filmstrip needs one position on the path for each frame");
+    }
+    const at::Tensor a = s.requireLatent(LatentSlot::kA);
+    const at::Tensor b = s.requireLatent(LatentSlot::kB);
+    at::Tensor z;
+    if (request.alphas.isEmpty()) {
+      z = ddim::interpolateFrames(a, b, request.frames, request.params.mode);
+    } else {  // re-spaced positions (even spacing)
+      std::vector<at::Tensor> latents;
+      for (double alpha : request.alphas) {
+        latents.push_back(ddim::interpolate(a, b, alpha, request.params.mode));
+      }
+      z = at::cat(latents, 0);
+    }
     JobMeter meter(this, JobKind::kFilmstrip,
                    ddim::countNetworkCalls(o, m.schedule.numTimesteps()));
     const at::Tensor x = ddim::sample(m.denoiser, m.schedule, z, o, meter.control(&cancel_));
@@ -412,7 +435,14 @@ void Worker::continuePath() {
       Q_EMIT pathFrame(PathFrame{batch.generation, batch.alphas[i],
                                  modelSpaceToQImage(x[static_cast<int64_t>(i)])});
     }
-    s.path.markDone(batch);
+    s.path.markDone(batch, x);
+    const PathCache::Completed path = s.path.takeCompletedPath();
+    if (!path.empty()) {
+      const std::vector<double> distances = ddim::frameDistances(path.images);
+      Q_EMIT pathSpacing(PathSpacing{batch.generation,
+                                     QVector<double>(path.alphas.begin(), path.alphas.end()),
+                                     QVector<double>(distances.begin(), distances.end())});
+    }
   } catch (const ddim::Cancelled&) {
     QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);  // redo later
     return;

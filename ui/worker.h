@@ -71,6 +71,8 @@ class Worker : public QObject {
   void compared(const QVector<CompareItem>& items);
   void filmstripReady(const FilmstripResult& result);
   void pathFrame(const PathFrame& frame);
+  /// After the last frame of a path generation: the distances between its frames.
+  void pathSpacing(const PathSpacing& spacing);
   void sliderFrame(const SliderFrame& frame);
   void sliderFailed(const QString& reason);
 

@@ -83,6 +83,7 @@ void registerWorkerTypes() {
   qRegisterMetaType<QVector<CompareItem>>();
   qRegisterMetaType<PathRequest>();
   qRegisterMetaType<PathFrame>();
+  qRegisterMetaType<PathSpacing>();
   qRegisterMetaType<SliderFrame>();
   qRegisterMetaType<FilmstripRequest>();
   qRegisterMetaType<FilmstripResult>();

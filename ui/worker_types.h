@@ -60,7 +60,9 @@ struct ImageInfo {
 
 struct InvertRequest {
   quint64 ticket = 0;
-  ddim::InvertOptions options;  // steps, skip, form; the latent is sampled back the same way
+  /// steps, skip, form, method (plain or exact) with its tolerance and iteration limit; the
+  /// latent is sampled back with plain DDIM over the same steps.
+  ddim::InvertOptions options;
   LatentSlot target = LatentSlot::kA;
 };
 
@@ -72,6 +74,13 @@ struct InvertResult {
   double psnr = 0;
   int steps = 0;
   double seconds = 0;
+  // How the inversion went (core's InversionReport, as plain numbers).
+  bool exact = false;         // exact inversion (InversionMethod::kExact)
+  int networkCalls = 0;       // by the inversion alone, not the reconstruction
+  double worstResidual = 0;   // exact: the largest step residual (RMS, model space)
+  int stepsNotConverged = 0;  // exact: steps that stopped above the tolerance
+  [[nodiscard]] bool converged() const { return stepsNotConverged == 0; }
+  [[nodiscard]] double callsPerStep() const { return steps ? double(networkCalls) / steps : 0; }
 };
 
 /// Sets latent A or B from a seed, a .npy file, or the other slot's copy.
@@ -175,6 +184,15 @@ struct PathFrame {
   QImage image;
 };
 
+/// A path cache generation is complete: the RMS pixel distance between each pair of neighbouring
+/// frames (ddim::frameDistances over the decoded frames, in alpha order), for re-spacing the
+/// slider and the filmstrip so that the picture changes evenly.
+struct PathSpacing {
+  quint64 generation = 0;
+  QVector<double> alphas;     // increasing, 0 first and 1 last
+  QVector<double> distances;  // alphas.size() - 1, in [0, 1] pixels
+};
+
 struct SliderRequest {
   quint64 generation = 0;  // filled in by Worker::requestSlider
   double alpha = 0;
@@ -195,7 +213,8 @@ struct FilmstripRequest {
   quint64 ticket = 0;
   PathParams params;
   int frames = 8;
-  QString path;  // where the window writes the result (.png strip, .gif or .mp4)
+  QVector<double> alphas;  // where on the path each frame lies; empty: i / (frames - 1)
+  QString path;            // where the window writes the result (.png strip, .gif or .mp4)
 };
 
 struct FilmstripResult {
@@ -226,6 +245,7 @@ Q_DECLARE_METATYPE(CompareRequest)
 Q_DECLARE_METATYPE(CompareItem)
 Q_DECLARE_METATYPE(PathRequest)
 Q_DECLARE_METATYPE(PathFrame)
+Q_DECLARE_METATYPE(PathSpacing)
 Q_DECLARE_METATYPE(SliderFrame)
 Q_DECLARE_METATYPE(FilmstripRequest)
 Q_DECLARE_METATYPE(FilmstripResult)

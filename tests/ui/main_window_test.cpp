@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDropEvent>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -16,6 +18,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QUrl>
+#include <algorithm>
 #include <opencv2/videoio.hpp>
 
 #include "app_settings.h"
@@ -33,6 +36,13 @@
 namespace {
 
 using ddim_test::waitFor;
+
+/// Picks `mode` in the interpolation panel's path combo, as a person would.
+void selectInterpForTest(InterpolationPanel* panel, ddim::InterpMode mode) {
+  auto* combo = panel->findChild<QComboBox*>(QStringLiteral("interpMode"));
+  ASSERT_NE(combo, nullptr);
+  combo->setCurrentIndex(combo->findData(static_cast<int>(mode)));
+}
 
 class MainWindowTest : public ::testing::Test {
  protected:
@@ -148,6 +158,8 @@ TEST_F(MainWindowTest, ShowsTheModelsNameResolutionParametersAndDevice) {
 TEST_F(MainWindowTest, InvertInterpolateSampleCompareAndExport) {
   auto w = makeWindow();
   ASSERT_TRUE(waitModel(*w));
+  // The plain slider, whose positions are alphas (EvenSpacing... covers the re-spaced one).
+  w->interpolationPanel()->evenCheck()->setChecked(false);
   ASSERT_TRUE(waitJob(*w, JobKind::kLoadImage, [&] { w->openImageFile(samplePath()); }));
   EXPECT_EQ(w->imagePanel()->inputView()->image().size(), QSize(48, 40));
   EXPECT_EQ(w->imagePanel()->modelView()->image().size(), QSize(16, 16));
@@ -252,6 +264,118 @@ TEST_F(MainWindowTest, InvertInterpolateSampleCompareAndExport) {
 // With a guided model the Sample tab's guidance follows its latent source: the model's weight
 // for seeded noise, 1 for an inverted image (so it decodes to that image); for a model without
 // a guide it stays at 1.
+TEST_F(MainWindowTest, ExactInversionShowsCallsPerStepAndWarnsWhenCutShort) {
+  {
+    AppSettings settings(settingsPath_);  // one call a step can never reach this tolerance
+    settings.setValue(QStringLiteral("invert/exactMaxIterations"), 1);
+    settings.setValue(QStringLiteral("invert/exactTolerance"), 1e-12);
+  }
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  InvertPanel* panel = w->invertPanel();
+  EXPECT_TRUE(panel->exactCheck()->isChecked()) << "on by default for a 16 px model";
+  EXPECT_EQ(panel->request().options.method, ddim::InversionMethod::kExact);
+  EXPECT_EQ(panel->request().options.maxIterations, 1);
+  ASSERT_TRUE(waitJob(*w, JobKind::kLoadImage, [&] { w->openImageFile(samplePath()); }));
+  EXPECT_TRUE(panel->warningText().isEmpty());
+  const QRect latentBefore = panel->latentView()->geometry();
+  const QRect reconstructionBefore = panel->reconstructionView()->geometry();
+  const QSize windowBefore = w->size();
+
+  ASSERT_TRUE(waitJob(*w, JobKind::kInvert, [&] { panel->invertButton()->click(); }))
+      << w->errorText().toStdString();
+  EXPECT_TRUE(panel->reportText().contains(QStringLiteral("exact inversion")))
+      << panel->reportText().toStdString();
+  EXPECT_TRUE(panel->reportText().contains(QStringLiteral(" network calls a step")))
+      << panel->reportText().toStdString();
+  EXPECT_TRUE(
+      panel->warningText().contains(QStringLiteral("did not fully converge"), Qt::CaseInsensitive))
+      << panel->warningText().toStdString();
+  EXPECT_TRUE(panel->warningText().contains(QStringLiteral("at 8 steps")));
+  QTest::qWait(20);  // let the layout settle: the texts must not have moved anything
+  EXPECT_EQ(panel->latentView()->geometry(), latentBefore);
+  EXPECT_EQ(panel->reconstructionView()->geometry(), reconstructionBefore);
+  EXPECT_EQ(w->size(), windowBefore);
+
+  // Plain inversion: one call a step and no warning.
+  panel->exactCheck()->click();
+  EXPECT_EQ(panel->request().options.method, ddim::InversionMethod::kPlain);
+  ASSERT_TRUE(waitJob(*w, JobKind::kInvert, [&] { panel->invertButton()->click(); }));
+  EXPECT_TRUE(panel->reportText().contains(QStringLiteral("plain inversion")));
+  EXPECT_TRUE(panel->warningText().isEmpty());
+  EXPECT_EQ(panel->latentView()->geometry(), latentBefore);
+}
+
+TEST_F(MainWindowTest, ExactInversionDefaultsByModelSizeAndRemembersTheUsersChoice) {
+  InvertPanel panel;
+  panel.setModelResolution(32);
+  EXPECT_TRUE(panel.exactCheck()->isChecked());
+  panel.setModelResolution(128);
+  EXPECT_FALSE(panel.exactCheck()->isChecked());
+  panel.exactCheck()->click();  // the user's choice outlasts a change of model
+  panel.setModelResolution(256);
+  EXPECT_TRUE(panel.exactCheck()->isChecked());
+
+  AppSettings settings(settingsPath_);
+  panel.save(settings);
+  InvertPanel next;
+  next.restore(settings);
+  next.setModelResolution(256);
+  EXPECT_TRUE(next.exactCheck()->isChecked());
+  EXPECT_FALSE(next.exactCheck()->toolTip().isEmpty());
+  EXPECT_TRUE(next.exactCheck()->toolTip().startsWith(QStringLiteral("Solves each step")));
+}
+
+TEST_F(MainWindowTest, EvenSpacingUsesMatchedSlerpAndReSpacesTheSliderAndFilmstrip) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  InterpolationPanel* interp = w->interpolationPanel();
+  w->tabs()->setCurrentWidget(interp);
+  EXPECT_TRUE(interp->evenCheck()->isChecked()) << "on by default";
+  QSignalSpy paths(interp, &InterpolationPanel::pathRequested);
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kA, 3); }));
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kB, 4); }));
+  ASSERT_FALSE(paths.isEmpty());
+  EXPECT_EQ(paths.back().front().value<PathRequest>().params.mode, ddim::InterpMode::kSlerpMatched);
+  EXPECT_EQ(interp->params().mode, ddim::InterpMode::kSlerpMatched);
+
+  // Once the 5 cached frames are decoded the slider is re-spaced; the ends stay exact.
+  ASSERT_TRUE(waitFor([&] { return !interp->sliderSpacing().isIdentity(); }))
+      << interp->cacheText().toStdString();
+  EXPECT_TRUE(interp->cacheText().contains(QStringLiteral("evenly spaced")))
+      << interp->cacheText().toStdString();
+  interp->slider()->setValue(interp->slider()->minimum());
+  EXPECT_EQ(interp->alpha(), 0.0);
+  interp->slider()->setValue(interp->slider()->maximum());
+  EXPECT_EQ(interp->alpha(), 1.0);
+  interp->slider()->setValue(37);
+  EXPECT_DOUBLE_EQ(interp->alpha(), interp->sliderSpacing().alphaAt(0.37));
+  EXPECT_TRUE(interp->alphaText().contains(QStringLiteral("slider 0.37")))
+      << interp->alphaText().toStdString();
+  EXPECT_TRUE(
+      interp->alphaText().contains(QStringLiteral("α = %1").arg(interp->alpha(), 0, 'f', 2)));
+  ASSERT_TRUE(waitFor([&] { return interp->shownAlpha() == interp->alpha(); }));
+
+  const QVector<double> strip = interp->filmstripAlphas();
+  ASSERT_EQ(strip.size(), interp->filmstripFrames());
+  EXPECT_EQ(strip.front(), 0.0);
+  EXPECT_EQ(strip.back(), 1.0);
+  EXPECT_TRUE(std::is_sorted(strip.begin(), strip.end()));
+
+  // lerp keeps its path and is re-spaced too; even spacing off is the plain slerp slider.
+  selectInterpForTest(interp, ddim::InterpMode::kLerp);
+  EXPECT_EQ(interp->params().mode, ddim::InterpMode::kLerp);
+  EXPECT_EQ(paths.back().front().value<PathRequest>().params.mode, ddim::InterpMode::kLerp);
+  selectInterpForTest(interp, ddim::InterpMode::kSlerp);
+  interp->evenCheck()->setChecked(false);
+  EXPECT_EQ(interp->params().mode, ddim::InterpMode::kSlerp);
+  EXPECT_EQ(paths.back().front().value<PathRequest>().params.mode, ddim::InterpMode::kSlerp);
+  EXPECT_TRUE(interp->sliderSpacing().isIdentity());
+  EXPECT_TRUE(interp->filmstripAlphas().isEmpty());
+  interp->slider()->setValue(37);
+  EXPECT_DOUBLE_EQ(interp->alpha(), 0.37);
+}
+
 TEST_F(MainWindowTest, GuidanceFollowsTheLatentSource) {
   const QString guided = out_.filePath(QStringLiteral("guided"));
   ddim_test::writeTinyGuidedModel(guided.toStdString(), 2.5);

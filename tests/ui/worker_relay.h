@@ -24,6 +24,7 @@ class WorkerRelay : public QObject {
     connect(worker, &Worker::compared, this, &WorkerRelay::compared);
     connect(worker, &Worker::filmstripReady, this, &WorkerRelay::filmstripReady);
     connect(worker, &Worker::pathFrame, this, &WorkerRelay::pathFrame);
+    connect(worker, &Worker::pathSpacing, this, &WorkerRelay::pathSpacing);
     connect(worker, &Worker::sliderFrame, this, &WorkerRelay::sliderFrame);
   }
 
@@ -41,5 +42,6 @@ class WorkerRelay : public QObject {
   void compared(const QVector<CompareItem>& items);
   void filmstripReady(const FilmstripResult& result);
   void pathFrame(const PathFrame& frame);
+  void pathSpacing(const PathSpacing& spacing);
   void sliderFrame(const SliderFrame& frame);
 };

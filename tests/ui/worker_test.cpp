@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <QMap>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 
 #include "test_util.h"
 #include "tiny_model.h"
@@ -122,6 +125,60 @@ TEST_F(WorkerTest, InvertReportsEveryStepAndTheReconstruction) {
   EXPECT_EQ(latent.front().front().value<LatentInfo>().slot, LatentSlot::kB);
 }
 
+TEST_F(WorkerTest, ExactInversionReportsCallsPerStepAndWhetherItConverged) {
+  ASSERT_TRUE(loadTiny());
+  ImageRequest image;
+  image.image = ddim_test::makePicture();
+  ASSERT_TRUE(runToEnd([&] { host_->loadImage(image); })) << lastFailure_.toStdString();
+  QSignalSpy inverted(relay_.get(), &WorkerRelay::inverted);
+  InvertRequest r;
+  r.options.steps = 10;
+  ASSERT_TRUE(runToEnd([&] { host_->invert(r); })) << lastFailure_.toStdString();
+  r.options.method = ddim::InversionMethod::kExact;
+  ASSERT_TRUE(runToEnd([&] { host_->invert(r); })) << lastFailure_.toStdString();
+  ASSERT_EQ(inverted.size(), 2);
+
+  const auto plain = inverted.at(0).front().value<InvertResult>();
+  EXPECT_FALSE(plain.exact);
+  EXPECT_EQ(plain.networkCalls, 10);
+  EXPECT_DOUBLE_EQ(plain.callsPerStep(), 1.0);
+  EXPECT_TRUE(plain.converged());
+
+  const auto exact = inverted.at(1).front().value<InvertResult>();
+  EXPECT_TRUE(exact.exact);
+  EXPECT_EQ(exact.steps, 10);
+  EXPECT_GT(exact.callsPerStep(), 1.0);
+  EXPECT_LE(exact.networkCalls, 10 * r.options.maxIterations);
+  EXPECT_GT(exact.worstResidual, 0.0);
+  EXPECT_GE(exact.stepsNotConverged, 0);
+  EXPECT_LE(exact.stepsNotConverged, 10);
+  EXPECT_EQ(exact.converged(), exact.stepsNotConverged == 0);
+  EXPECT_EQ(exact.converged(), exact.worstResidual <= r.options.tolerance);
+  // (A random tiny model: its PSNR says nothing about exact against plain inversion.)
+}
+
+TEST_F(WorkerTest, ExactInversionCutShortReportsThatItDidNotConverge) {
+  ASSERT_TRUE(loadTiny());
+  ImageRequest image;
+  image.image = ddim_test::makePicture();
+  ASSERT_TRUE(runToEnd([&] { host_->loadImage(image); })) << lastFailure_.toStdString();
+  QSignalSpy inverted(relay_.get(), &WorkerRelay::inverted);
+  InvertRequest r;
+  r.options.steps = 6;
+  r.options.method = ddim::InversionMethod::kExact;
+  r.options.maxIterations = 1;
+  r.options.tolerance = 1e-12;
+  ASSERT_TRUE(runToEnd([&] { host_->invert(r); })) << lastFailure_.toStdString();
+  ASSERT_EQ(inverted.size(), 1);
+  const auto result = inverted.front().front().value<InvertResult>();
+  EXPECT_FALSE(result.converged());
+  EXPECT_GT(result.stepsNotConverged, 0);
+  EXPECT_GT(result.worstResidual, 1e-12);
+  // One call a step, and a first guess (the network is never evaluated at t = -1).
+  EXPECT_GE(result.networkCalls, 6);
+  EXPECT_LE(result.networkCalls, 2 * 6);
+}
+
 TEST_F(WorkerTest, CancelStopsWithinOneNetworkEvaluation) {
   ASSERT_TRUE(loadTiny());
   ASSERT_TRUE(seedLatent(LatentSlot::kA, 1));
@@ -225,6 +282,87 @@ TEST_F(WorkerTest, PathCacheFillsCoarseToFine) {
     alphas << f.alpha;
   }
   EXPECT_EQ(alphas, (QVector<double>{0.0, 1.0, 0.5, 0.25, 0.75}));
+}
+
+TEST_F(WorkerTest, ACompletePathReportsTheDistancesBetweenItsFrames) {
+  ASSERT_TRUE(loadTiny());
+  ASSERT_TRUE(seedLatent(LatentSlot::kA, 1));
+  ASSERT_TRUE(seedLatent(LatentSlot::kB, 2));
+  QSignalSpy frames(relay_.get(), &WorkerRelay::pathFrame);
+  QSignalSpy spacing(relay_.get(), &WorkerRelay::pathSpacing);
+  PathRequest r;
+  r.frames = 5;
+  r.params.mode = ddim::InterpMode::kSlerpMatched;
+  r.params.options.steps = 4;
+  const quint64 generation = host_->preparePath(r);
+  ASSERT_TRUE(waitFor([&] { return spacing.size() == 1; }));
+  EXPECT_EQ(frames.size(), 5) << "the distances come after the last frame";
+  const auto s = spacing.front().front().value<PathSpacing>();
+  EXPECT_EQ(s.generation, generation);
+  EXPECT_EQ(s.alphas, (QVector<double>{0.0, 0.25, 0.5, 0.75, 1.0}));
+  ASSERT_EQ(s.distances.size(), 4);
+  for (double d : s.distances) {
+    EXPECT_GT(d, 0.0);
+    EXPECT_LE(d, 1.0);
+  }
+
+  // The distances are those of the frames the window received (to 8-bit rounding).
+  QMap<double, QImage> byAlpha;
+  for (const auto& args : frames) {
+    const auto f = args.front().value<PathFrame>();
+    byAlpha[f.alpha] = f.image.convertToFormat(QImage::Format_RGB888);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const QImage& x = byAlpha[s.alphas[i]];
+    const QImage& y = byAlpha[s.alphas[i + 1]];
+    double sum = 0;
+    for (int row = 0; row < x.height(); ++row) {
+      for (int col = 0; col < x.width() * 3; ++col) {
+        const double diff = (x.constScanLine(row)[col] - y.constScanLine(row)[col]) / 255.0;
+        sum += diff * diff;
+      }
+    }
+    EXPECT_NEAR(std::sqrt(sum / (x.width() * x.height() * 3)), s.distances[i], 2.0 / 255);
+  }
+}
+
+TEST_F(WorkerTest, FilmstripFramesLieAtTheRequestedAlphas) {
+  ASSERT_TRUE(loadTiny());
+  ASSERT_TRUE(seedLatent(LatentSlot::kA, 1));
+  ASSERT_TRUE(seedLatent(LatentSlot::kB, 2));
+  QSignalSpy ready(relay_.get(), &WorkerRelay::filmstripReady);
+  QSignalSpy slider(relay_.get(), &WorkerRelay::sliderFrame);
+  FilmstripRequest r;
+  r.frames = 3;
+  r.alphas = {0.0, 0.3, 1.0};
+  r.params.mode = ddim::InterpMode::kSlerpMatched;
+  r.params.options.steps = 3;
+  ASSERT_TRUE(runToEnd([&] { host_->filmstrip(r); })) << lastFailure_.toStdString();
+  SliderRequest at;
+  at.alpha = 0.3;
+  at.params = r.params;
+  host_->requestSlider(at);
+  ASSERT_TRUE(waitFor([&] { return slider.size() == 1; }));
+  ASSERT_EQ(ready.size(), 1);
+  const auto strip = ready.front().front().value<FilmstripResult>();
+  ASSERT_EQ(strip.frames.size(), 3);
+  // Batched and single sampling may round a pixel differently, no more.
+  const QImage single =
+      slider.front().front().value<SliderFrame>().image.convertToFormat(QImage::Format_RGB888);
+  const QImage middle = strip.frames[1].convertToFormat(QImage::Format_RGB888);
+  ASSERT_EQ(middle.size(), single.size());
+  int worst = 0;
+  for (int row = 0; row < middle.height(); ++row) {
+    for (int col = 0; col < middle.width() * 3; ++col) {
+      worst = std::max(worst,
+                       std::abs(middle.constScanLine(row)[col] - single.constScanLine(row)[col]));
+    }
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_NE(strip.frames[0], strip.frames[1]);
+
+  r.alphas = {0.0, 1.0};  // not one per frame
+  EXPECT_FALSE(runToEnd([&] { host_->filmstrip(r); }));
 }
 
 TEST_F(WorkerTest, LatentSurvivesANpyRoundTrip) {
