@@ -25,6 +25,32 @@ std::string formatNumber(double v) {
 
 }  // namespace
 
+void addExactInversionOptions(CLI::App& command, InvertOptions& options) {
+  command.add_flag_callback(
+      "--exact", [&options] { options.method = InversionMethod::kExact; },
+      "solve each step as the exact inverse of the sampling step, so that plain DDIM sampling "
+      "with the same steps gives the image back (about 4 network calls a step)");
+  command.add_option("--tolerance", options.tolerance,
+                     "exact: a step is done when sampling it back misses by less (RMS)")
+      ->type_name("R")
+      ->check(inRange(1e-9, 1));
+  command.add_option("--iterations", options.maxIterations, "exact: network calls a step, at most")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100));
+}
+
+void reportInversion(const InversionReport& report, const InvertOptions& options) {
+  if (options.method != InversionMethod::kExact) return;
+  std::printf("exact inversion: %d network calls (%.2f a step), largest residual %.2g\n",
+              report.networkCalls, report.callsPerStep(), report.worstResidual);
+  if (!report.converged())
+    std::fprintf(stderr,
+                 "warning: exact inversion did not converge in %d of %d steps (largest residual "
+                 "%.2g > tolerance %.2g); more steps or --iterations may help\n",
+                 report.stepsNotConverged, report.steps, report.worstResidual,
+                 options.tolerance);
+}
+
 void addModelOptions(CLI::App& command, ModelArgs& args) {
   const std::string group = "Model options";
   command

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "diffusion/inversion.h"
 #include "diffusion/sampler.h"
 #include "diffusion/timesteps.h"
 #include "io/image_io.h"
@@ -36,6 +37,13 @@ struct ModelArgs {
 };
 
 void addModelOptions(CLI::App& command, ModelArgs& args);
+
+/// --exact, --tolerance, --iterations: exact inversion (InversionMethod::kExact).
+void addExactInversionOptions(CLI::App& command, InvertOptions& options);
+
+/// For exact inversion: one line on stdout with the calls a step and the largest residual, and a
+/// warning on stderr when a step did not converge. Nothing for the paper's inversion.
+void reportInversion(const InversionReport& report, const InvertOptions& options);
 
 /// Applies --threads and parses --device.
 [[nodiscard]] c10::Device deviceFromArgs(const ModelArgs& args);

@@ -32,6 +32,7 @@ int runInvert(const InvertArgs& a) {
   const Reconstruction r =
       invertAndReconstruct(model, x0, a.options, a.recon.has_value(), progress.control(),
                            [&](const at::Tensor& latent) { writeNpy(a.out, latent); });
+  reportInversion(r.inversion, a.options);
   if (a.recon) {
     writeModelImagePng(*a.recon, r.image);
     std::printf("reconstruction: mse %.6f  psnr %.2f dB  (%d steps each way, pixels in [0, 1])\n",
@@ -57,6 +58,7 @@ Command addInvertCommand(CLI::App& ddim) {
   cmd->add_flag_callback(
       "--destination", [a] { a->options.form = InversionForm::kDestination; },
       "evaluate each step at its destination t (default: the paper's Euler form)");
+  addExactInversionOptions(*cmd, a->options);
   cmd->add_option("--out", a->out, "the latent")->type_name("LATENT.npy")->required();
   cmd->add_option("--recon", a->recon,
                   "decode the latent again, write it, print MSE and PSNR against the input")
