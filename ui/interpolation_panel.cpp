@@ -324,17 +324,22 @@ void InterpolationPanel::updateLabels() {
   alphaLabel_->setText(
       tr("α = %1 (slider %2)").arg(alpha(), 0, 'f', 2).arg(sliderPosition(), 0, 'f', 2));
   QString cache = tr("%1 frames cached").arg(cache_.size());
+  QString tip = tr("Frames along the path decoded so far (the background cache and exact frames)");
   if (even_->isChecked() && !pathDistances_.empty()) {
     const ddim::PathEvenness e = ddim::pathEvenness(pathDistances_);
-    cache += spacing_.isIdentity()
-                 ? tr("; the path does not move: slider not re-spaced")
-                 : tr("; slider evenly spaced (cached frames were %1 apart on average, the "
-                      "largest jump %2)")
-                       .arg(e.mean, 0, 'f', 3)
-                       .arg(e.largestJump, 0, 'f', 3);
+    cache = spacing_.isIdentity() ? tr("%1 cached · path does not move").arg(cache_.size())
+                                  : tr("%1 cached · evenly spaced").arg(cache_.size());
+    tip += tr("\nBefore re-spacing, neighbouring cached frames were %1 apart on average (RMS "
+              "pixel distance in [0, 1], variance %2), the largest jump %3; the slider now "
+              "moves the picture by equal amounts.")
+               .arg(e.mean, 0, 'f', 3)
+               .arg(e.variance, 0, 'g', 2)
+               .arg(e.largestJump, 0, 'f', 3);
   } else if (even_->isChecked() && model_ && a_->hasLatent() && b_->hasLatent()) {
-    cache += tr("; even spacing once the path is cached");
+    cache += tr(" · spacing follows");
+    tip += tr("\nThe slider is re-spaced once every cached frame is decoded");
   }
+  cacheLabel_->setToolTip(tip);
   cacheLabel_->setText(cache);
   const LatencyStats s = latency();
   if (s.moves == 0) {

@@ -22,8 +22,9 @@ namespace {
 constexpr int kStageTimeoutMs = 10 * 60 * 1000;
 constexpr int kDragFrom = 20;
 constexpr int kDragTo = 70;
-// Single moves to positions between cached frames (those are at multiples of 0.05), each waited
-// out: the time until the exact frame is painted.
+// Single slider moves, each waited out: the time until the exact frame is painted. Without even
+// spacing they fall between cached frames (multiples of 0.05); with it they map to re-spaced
+// alphas, which are cached ones only by chance. The frame is exact when its alpha is the slider's.
 constexpr int kSettleAt[] = {33, 47, 61, 79, 87};
 }  // namespace
 
@@ -90,7 +91,7 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
          });
          dragTimer_.start(30);  // a brisk drag: ~33 positions a second
        },
-       [this, interp] { return !dragTimer_.isActive() && interp->shownAlpha() == kDragTo / 100.0; },
+       [this, interp] { return !dragTimer_.isActive() && interp->shownAlpha() == interp->alpha(); },
        QStringLiteral("02-interpolation.png")},
       {QStringLiteral("settle"),
        [this, interp] {
@@ -98,7 +99,7 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
          interp->slider()->setValue(kSettleAt[0]);
        },
        [this, interp] {
-         if (interp->shownAlpha() != kSettleAt[settleIndex_] / 100.0) return false;
+         if (interp->shownAlpha() != interp->alpha()) return false;
          if (++settleIndex_ == static_cast<int>(std::size(kSettleAt))) return true;
          interp->slider()->setValue(kSettleAt[settleIndex_]);
          return false;
@@ -137,7 +138,7 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
          w->tabs()->setCurrentWidget(interp);
          interp->setAlpha(0.5);
        },
-       [w, interp] { return !w->busy() && interp->shownAlpha() == 0.5; },
+       [w, interp] { return !w->busy() && interp->shownAlpha() == interp->alpha(); },
        QStringLiteral("main.png")},
   };
   connect(&timer_, &QTimer::timeout, this, &DemoRunner::poll);
