@@ -63,7 +63,8 @@ struct GaussianData {
   /// Exact ODE map from noise level a_from to a_to (a = 1 is clean data).
   [[nodiscard]] at::Tensor flow(const at::Tensor& x, double aFrom, double aTo) const {
     const at::Tensor s2 = sigma * sigma;
-    const at::Tensor z = (x.to(at::kDouble) - std::sqrt(aFrom) * mu) / (aFrom * s2 + 1 - aFrom).sqrt();
+    const at::Tensor z =
+        (x.to(at::kDouble) - std::sqrt(aFrom) * mu) / (aFrom * s2 + 1 - aFrom).sqrt();
     return (std::sqrt(aTo) * mu + (aTo * s2 + 1 - aTo).sqrt() * z).to(x.scalar_type());
   }
 

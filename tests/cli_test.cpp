@@ -11,10 +11,12 @@
 #include <opencv2/videoio.hpp>
 #include <regex>
 
+#include "diffusion/edit.h"
 #include "diffusion/noise.h"
 #include "diffusion/sampler.h"
 #include "io/atomic_file.h"
 #include "io/image_io.h"
+#include "io/mask.h"
 #include "io/npy.h"
 #include "model/model_loader.h"
 #include "model/safetensors.h"
@@ -375,6 +377,105 @@ TEST_F(CliTest, OtherErrorsExitOneWithOneClearLine) {
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find("CUDA"), std::string::npos) << r.err;
   }
+}
+
+// ddim edit end to end: the library's results, variations by seed across batches, the mask's
+// kept region, inversion, grids, and the usage and file errors.
+TEST_F(CliTest, EditMatchesTheLibraryKeepsTheMaskedOutRegionAndReportsErrors) {
+  const LoadedModel m = loaded();
+  const std::string image = " --image " + path("a.png");
+  const at::Tensor x0 = loadImageForModel(path("a.png"), 8);
+  Result r = run("edit " + model() + image + " --strength 0 --quiet --out " + path("e0.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(at::equal(readNpy(path("e0.npy")), x0));
+
+  // Three variations in batches of two: item k is seed 4 + k, as the library makes them.
+  r = run("edit " + model() + image +
+          " --strength 0.5 --steps 10 --eta 0.3 --seed 4 --count 3 --batch 2 --quiet --out " +
+          path("ev.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("from t = 50 of 100, 6 steps down, 12 network calls"), std::string::npos)
+      << r.out;
+  EditOptions o;
+  o.strength = 0.5;
+  o.steps = 10;
+  o.eta = 0.3;
+  o.seed = 4;
+  o.count = 3;
+  const at::Tensor variations = readNpy(path("ev.npy"));
+  ASSERT_EQ(variations.sizes(), (std::vector<int64_t>{3, 3, 8, 8}));
+  EXPECT_TRUE(at::allclose(variations, strengthEdit(m.denoiser, m.schedule, x0, o), 1e-4, 1e-4));
+  ASSERT_EQ(run("edit " + model() + image + " --steps 10 --eta 0.3 --seed 6 --quiet --out " +
+                path("e6.npy"))
+                .status,
+            0);
+  EXPECT_TRUE(at::allclose(readNpy(path("e6.npy"))[0], variations[2], 1e-4, 1e-4));
+
+  // Regenerate the right half (white), keep the left (black); strength 1 by default.
+  Rgb8Image maskImage;
+  maskImage.width = 16;
+  maskImage.height = 12;
+  maskImage.pixels.assign(16 * 12 * 3, 0);
+  for (int y = 0; y < 12; ++y)
+    for (int x = 8; x < 16; ++x)
+      for (int c = 0; c < 3; ++c) maskImage.pixels[(y * 16 + x) * 3 + c] = 255;
+  writePng(path("mask.png"), maskImage);
+  r = run("edit " + model() + image + " --mask " + path("mask.png") +
+          " --steps 10 --resample 1 --feather 1 --seed 1 --quiet --out " + path("em.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const at::Tensor masked = readNpy(path("em.npy"));
+  const at::Tensor mask = loadMaskForModel(path("mask.png"), 8);
+  const at::Tensor keep = (mask == 0).expand({1, 3, 8, 8});
+  ASSERT_GT(keep.sum().item<int64_t>(), 0);
+  EXPECT_LE(((masked - x0).abs() / 2).masked_select(keep).max().item<float>(), 2.0f / 255);
+  EXPECT_GT(
+      ((masked - x0).abs() / 2).masked_select(mask.expand({1, 3, 8, 8}) == 1).max().item<float>(),
+      0.01f);
+  EditOptions mo;
+  mo.strength = 1.0;
+  mo.steps = 10;
+  mo.resample = 1;
+  mo.featherPixels = 1;
+  mo.seed = 1;
+  EXPECT_TRUE(
+      at::allclose(masked, regenerateMasked(m.denoiser, m.schedule, x0, mask, mo), 1e-4, 1e-4));
+
+  r = run("edit " + model() + image + " --noise invert --exact --steps 10 --out " + path("ei.png"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(readImage(path("ei.png")).sizes(), (std::vector<int64_t>{3, 8, 8}));
+  EXPECT_NE(r.out.find("exact inversion: worst residual"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("edit"), std::string::npos);  // progress
+  r = run("edit " + model() + image + " --count 2 --steps 4 --quiet --out " + path("eg.png"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(readImage(path("eg.png")).size(2), 16);  // a grid, scaled up
+
+  for (const std::string& usage :
+       {std::string(" --out x.png"), image + " --strength 1.5 --out x.png",
+        image + " --noise sideways --out x.png", image + " --exact --out x.png",
+        image + " --resample 2 --out x.png", image + " --feather 2 --out x.png",
+        image + " --count 0 --out x.png", image}) {
+    r = run("edit " + model() + usage);
+    EXPECT_EQ(r.status, 2) << usage << ": " << r.err;
+    EXPECT_NE(r.err.find("ddim edit: usage error"), std::string::npos) << r.err;
+  }
+  writeFileAtomic(path("junk_mask.png"), "not a picture");
+  Rgb8Image black = maskImage;
+  std::fill(black.pixels.begin(), black.pixels.end(), 0);
+  writePng(path("black_mask.png"), black);
+  for (const std::string& bad : {path("junk_mask.png"), path("black_mask.png")}) {
+    r = run("edit " + model() + image + " --mask " + bad + " --quiet --out " + path("ex.png"));
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(path("ex.png")));
+  }
+  EXPECT_NE(r.err.find("no white pixel"), std::string::npos) << r.err;
+  r = run("edit " + model() + " --image " + path("nothing.png") + " --out " + path("ex.png"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find(path("nothing.png")), std::string::npos) << r.err;
+  r = run("edit --help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("ddim edit"), std::string::npos) << r.out;
 }
 
 }  // namespace

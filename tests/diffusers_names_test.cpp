@@ -56,9 +56,8 @@ std::string oldAttentionNames(std::string name) {
 }
 
 TEST(DiffusersNamesTest, KeymapsMapExactlyBothWays) {
-  const std::tuple<const char*, size_t, int> files[] = {{"cifar10", 328, 4},
-                                                        {"celeba64", 390, 5},
-                                                        {"lsun256", 450, 6}};
+  const std::tuple<const char*, size_t, int> files[] = {
+      {"cifar10", 328, 4}, {"celeba64", 390, 5}, {"lsun256", 450, 6}};
   for (const auto& [file, count, levels] : files) {
     SCOPED_TRACE(file);
     const auto entries = testing::readKeyList(file);

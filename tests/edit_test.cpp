@@ -182,11 +182,12 @@ TEST_F(EditTest, InvertedEditReconstructsTheInputWithTheInversionDenoiser) {
   // its error); exact inversion does not.
   EXPECT_LT(maxPixelDiff(plain, x0), 0.15);
 
-  o.inversion = InversionMethod::kExact;
-  o.inversionTolerance = 1e-5;
+  o.inversion.method = InversionMethod::kExact;
+  o.inversion.tolerance = 1e-5;
   const at::Tensor exact = strengthEdit(data.denoiser(), schedule, x0, o, {}, &report);
-  EXPECT_TRUE(report.inversion.converged());
+  EXPECT_EQ(report.inversion.steps, 11);
   EXPECT_LE(report.networkCalls, countEditCalls(o, 1000));
+  EXPECT_EQ(countEditSteps(o, 1000), 22);
   EXPECT_LT(maxPixelDiff(exact, x0), 1e-3);
   EXPECT_LT(maxPixelDiff(exact, x0), maxPixelDiff(plain, x0));
 }
@@ -240,6 +241,7 @@ TEST_F(EditTest, ResamplingMakesJPlusOneCallsAStep) {
   EXPECT_EQ(r.ts.size(), 33u);
   EXPECT_EQ(report.networkCalls, 33);
   EXPECT_EQ(countEditCalls(o, 1000), 33);
+  EXPECT_EQ(countEditSteps(o, 1000), 33);
   EXPECT_EQ(steps.size(), 33u);
   EXPECT_EQ(steps.back(), 33);
   for (size_t k = 0; k < r.ts.size(); ++k)
@@ -262,7 +264,7 @@ TEST_F(EditTest, BatchOfKEqualsKSingleRuns) {
     o.strength = 0.7;
     o.eta = 0.5;
     o.noise = noise;
-    o.inversion = InversionMethod::kExact;
+    o.inversion.method = InversionMethod::kExact;
     o.resample = 1;
     o.seed = 20;
     o.count = 4;
@@ -343,8 +345,8 @@ TEST_F(EditTest, BadOptionsAndMasksThrow) {
       withOption([](EditOptions& o) { o.featherPixels = -1; }),
       withOption([](EditOptions& o) {
         o.noise = EditNoise::kInvert;
-        o.inversion = InversionMethod::kExact;
-        o.inversionIterations = 0;
+        o.inversion.method = InversionMethod::kExact;
+        o.inversion.maxIterations = 0;
       }),
   };
   for (const EditOptions& o : bad) {

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "io/image_io.h"
 #include "diffusion/inversion.h"
 #include "diffusion/sampler.h"
+#include "io/image_io.h"
 
 namespace {
 

@@ -8,15 +8,15 @@
 #include <filesystem>
 
 #include "analytic_model.h"
-#include "io/atomic_file.h"
 #include "diffusion/denoiser.h"
-#include "errors.h"
-#include "model/model_loader.h"
 #include "diffusion/noise.h"
-#include "model/safetensors.h"
 #include "diffusion/sampler.h"
-#include "tiny_config.h"
+#include "errors.h"
+#include "io/atomic_file.h"
+#include "model/model_loader.h"
+#include "model/safetensors.h"
 #include "model/unet.h"
+#include "tiny_config.h"
 
 namespace ddim {
 namespace {
@@ -75,7 +75,8 @@ TEST_F(GuidedDenoiserTest, GuidanceAwayFromAWiderModelNarrowsTheSamples) {
   SampleOptions o;
   o.steps = 100;
   auto spread = [&](double w) {
-    const at::Tensor x = sample(guidedDenoiser(good.denoiser(), bad.denoiser(), w), schedule, xT, o);
+    const at::Tensor x =
+        sample(guidedDenoiser(good.denoiser(), bad.denoiser(), w), schedule, xT, o);
     EXPECT_TRUE(at::allclose(x.mean(0), good.mu, 0, 0.05)) << "w=" << w;
     return x.std(0);
   };
@@ -125,7 +126,8 @@ TEST(GuidanceConfigTest, ParsedWrittenAndChecked) {
   };
   EXPECT_NE(errorOf("guidance: {model: g, scale: 2}\n").find("guidance.scale"), std::string::npos);
   EXPECT_NE(errorOf("guidance: {weight: 2}\n").find("guidance.model"), std::string::npos);
-  EXPECT_NE(errorOf("guidance: {model: g, weight: -1}\n").find("guidance.weight"), std::string::npos);
+  EXPECT_NE(errorOf("guidance: {model: g, weight: -1}\n").find("guidance.weight"),
+            std::string::npos);
   EXPECT_NE(errorOf("guidance: 3\n").find("bad.yml"), std::string::npos);
 }
 
@@ -182,7 +184,8 @@ TEST_F(GuideLoadingTest, FolderWithGuideLoadsBothAndGuides) {
   EXPECT_TRUE(at::allclose(m.sampling(2.0).net(x, t), yg + 2.0 * (ym - yg), 1e-4, 1e-5));
   // Also through a config + weights pair: the guide is relative to the config's folder.
   const LoadedModel pair = loadModel(
-      ModelSource{"", (dir / "config.yml").string(), (dir / "model.safetensors").string()}, at::kCPU);
+      ModelSource{"", (dir / "config.yml").string(), (dir / "model.safetensors").string()},
+      at::kCPU);
   EXPECT_TRUE(pair.hasGuide());
 }
 

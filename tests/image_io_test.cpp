@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
-#include "io/atomic_file.h"
 #include "errors.h"
+#include "io/atomic_file.h"
 
 namespace ddim {
 namespace {
@@ -98,8 +98,8 @@ TEST(ImageIoTest, GridLaysOutTilesWithScale) {
   EXPECT_EQ(g.height, 4 + 2 * 4);
   EXPECT_EQ(g.width, 3 * 4 + 4 * 4);
   EXPECT_EQ(g.pixels.size(), static_cast<size_t>(g.width * g.height * 3));
-  EXPECT_EQ(g.pixels[(4 * g.width + 4) * 3], 0);    // inside the first tile
-  EXPECT_EQ(g.pixels[0], 255);                      // padding is white
+  EXPECT_EQ(g.pixels[(4 * g.width + 4) * 3], 0);  // inside the first tile
+  EXPECT_EQ(g.pixels[0], 255);                    // padding is white
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ TEST(InterpolationTest, SlerpOfOrthogonalVectorsClosedForm) {
 TEST(InterpolationTest, GeneralAngleMatchesEquation67) {
   at::manual_seed(0);
   const at::Tensor a = at::randn({3, 4, 4}, at::kDouble), b = at::randn({3, 4, 4}, at::kDouble);
-  const double theta = std::acos((a * b).sum().item<double>() / (a.norm() * b.norm()).item<double>());
+  const double theta =
+      std::acos((a * b).sum().item<double>() / (a.norm() * b.norm()).item<double>());
   const double t = 0.3;
   const at::Tensor expected =
       std::sin((1 - t) * theta) / std::sin(theta) * a + std::sin(t * theta) / std::sin(theta) * b;
@@ -80,12 +81,12 @@ TEST(InterpolationTest, MatchedSlerpKeepsEndsAndInterpolatesChannelStatistics) {
 
 TEST(InterpolationTest, FrameDistancesAndEvennessByHand) {
   // Three 1x1x2 frames in model space: [0,0] -> [1,1] -> [1,-1]; in [0,1] pixels 0.5s, 1s, ...
-  const at::Tensor frames = at::tensor({-1.0, -1.0, 1.0, 1.0, 1.0, -1.0}, at::kDouble)
-                                .reshape({3, 1, 1, 2});
+  const at::Tensor frames =
+      at::tensor({-1.0, -1.0, 1.0, 1.0, 1.0, -1.0}, at::kDouble).reshape({3, 1, 1, 2});
   const std::vector<double> d = frameDistances(frames);
   ASSERT_EQ(d.size(), 2u);
-  EXPECT_NEAR(d[0], 1.0, 1e-12);                 // both pixels move 0 -> 1
-  EXPECT_NEAR(d[1], std::sqrt(0.5), 1e-12);      // one pixel moves 1 -> 0
+  EXPECT_NEAR(d[0], 1.0, 1e-12);             // both pixels move 0 -> 1
+  EXPECT_NEAR(d[1], std::sqrt(0.5), 1e-12);  // one pixel moves 1 -> 0
   const PathEvenness e = pathEvenness({1.0, 3.0, 2.0});
   EXPECT_NEAR(e.mean, 2.0, 1e-12);
   EXPECT_NEAR(e.variance, 2.0 / 3.0, 1e-12);

@@ -5,9 +5,9 @@
 #include <atomic>
 
 #include "analytic_model.h"
-#include "errors.h"
 #include "diffusion/noise.h"
 #include "diffusion/sampler.h"
+#include "errors.h"
 
 namespace ddim {
 namespace {
@@ -83,7 +83,7 @@ TEST_F(InversionTest, SameCallsAsSamplingAndNeverAtMinusOne) {
                      PredictionType::kEps};
   (void)invert(recording, schedule, images(1), o);
   EXPECT_EQ(calls, 31);
-  EXPECT_EQ(seen.front(), 0.0);  // Euler: first step uses the sequence's first t, not -1
+  EXPECT_EQ(seen.front(), 0.0);   // Euler: first step uses the sequence's first t, not -1
   EXPECT_EQ(seen.back(), 957.0);  // Euler: last step evaluated at the current (second largest) t
   seen.clear();
   o.form = InversionForm::kDestination;
@@ -137,7 +137,9 @@ TEST_F(InversionTest, ExactInversionRoundTripsThroughTheSampler) {
     EXPECT_EQ(report.networkCalls, calls.load());
     EXPECT_EQ(report.steps, 10);
     ASSERT_EQ(report.residuals.size(), 10u);
-    EXPECT_TRUE(report.converged()) << report.worstResidual << " residuals " << c10::str(report.residuals) << " calls " << report.networkCalls;
+    EXPECT_TRUE(report.converged())
+        << report.worstResidual << " residuals " << c10::str(report.residuals) << " calls "
+        << report.networkCalls;
     EXPECT_LE(report.worstResidual, 1e-5);
     EXPECT_LE(report.callsPerStep(), 8.0);
     const double exactError = (sample(d, schedule, z, back) - x0).abs().max().item<double>();

@@ -33,9 +33,9 @@ inline std::vector<KeyListEntry> readKeyList(const std::string& model) {
     std::istringstream fields(line);
     KeyListEntry e;
     std::string shape, dim;
-    const bool ok = static_cast<bool>(std::getline(fields, e.official, '\t') &&
-                                      std::getline(fields, e.diffusers, '\t') &&
-                                      std::getline(fields, shape));
+    const bool ok =
+        static_cast<bool>(std::getline(fields, e.official, '\t') &&
+                          std::getline(fields, e.diffusers, '\t') && std::getline(fields, shape));
     EXPECT_TRUE(ok) << path << ": " << line;
     std::istringstream dims(shape);
     while (std::getline(dims, dim, 'x')) e.shape.push_back(std::stoll(dim));

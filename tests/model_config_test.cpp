@@ -96,13 +96,26 @@ TEST(ModelConfigTest, JsonAndYamlRoundTrip) {
 
 TEST(ModelConfigTest, UnknownAndInconsistentFieldsAreClearErrors) {
   std::string y = kCifar10Yaml;
-  EXPECT_NE(errorOf(std::string(y).replace(y.find("ch: 128"), 7, "chh: 128")).find("unknown field 'model.chh'"), std::string::npos);
-  EXPECT_NE(errorOf(std::string(y).replace(y.find("channels: 3"), 11, "channels: 1")).find("data.channels"), std::string::npos);
-  EXPECT_NE(errorOf(std::string(y).replace(y.find("attn_resolutions: [16, ]"), 24, "attn_resolutions: [12]")).find("attn_resolutions"), std::string::npos);
-  EXPECT_NE(errorOf(std::string(y).replace(y.find("image_size: 32"), 14, "image_size: 30")).find("divisible"), std::string::npos);
-  EXPECT_NE(errorOf(std::string(y).replace(y.find("ch: 128"), 7, "ch: 100")).find("multiple of 32"), std::string::npos);
-  EXPECT_NE(errorOf(std::string(y).replace(y.find("linear"), 6, "cubic")).find("unknown beta schedule"), std::string::npos);
-  EXPECT_NE(errorOf(std::string(y).replace(y.find("ch: 128"), 7, "ch: [1]")).find("wrong type"), std::string::npos);
+  EXPECT_NE(errorOf(std::string(y).replace(y.find("ch: 128"), 7, "chh: 128"))
+                .find("unknown field 'model.chh'"),
+            std::string::npos);
+  EXPECT_NE(errorOf(std::string(y).replace(y.find("channels: 3"), 11, "channels: 1"))
+                .find("data.channels"),
+            std::string::npos);
+  EXPECT_NE(errorOf(std::string(y).replace(y.find("attn_resolutions: [16, ]"), 24,
+                                           "attn_resolutions: [12]"))
+                .find("attn_resolutions"),
+            std::string::npos);
+  EXPECT_NE(errorOf(std::string(y).replace(y.find("image_size: 32"), 14, "image_size: 30"))
+                .find("divisible"),
+            std::string::npos);
+  EXPECT_NE(errorOf(std::string(y).replace(y.find("ch: 128"), 7, "ch: 100")).find("multiple of 32"),
+            std::string::npos);
+  EXPECT_NE(
+      errorOf(std::string(y).replace(y.find("linear"), 6, "cubic")).find("unknown beta schedule"),
+      std::string::npos);
+  EXPECT_NE(errorOf(std::string(y).replace(y.find("ch: 128"), 7, "ch: [1]")).find("wrong type"),
+            std::string::npos);
   EXPECT_NE(errorOf("data: [1, 2").find("my.yml"), std::string::npos);
   EXPECT_NE(errorOf("model: {}\n").find("missing section 'data'"), std::string::npos);
 }

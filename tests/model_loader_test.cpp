@@ -6,13 +6,13 @@
 
 #include <filesystem>
 
+#include "errors.h"
 #include "io/atomic_file.h"
 #include "model/diffusers_names.h"
-#include "errors.h"
 #include "model/safetensors.h"
 #include "model/torch_checkpoint.h"
-#include "tiny_config.h"
 #include "model/unet.h"
+#include "tiny_config.h"
 
 namespace ddim {
 namespace {
@@ -24,7 +24,8 @@ class ModelLoaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = fs::temp_directory_path() /
-          ("ddim_loader_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+          ("ddim_loader_test_" +
+           std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     torch::manual_seed(3);
@@ -114,8 +115,9 @@ def forward(self, x, t):
   bare.define("def forward(self, x, t):\n    return x\n");
   fs::create_directories(dir / "bare");
   bare.save((dir / "bare" / "bare.pt").string());
-  EXPECT_NE(errorOf(ModelSource{(dir / "bare" / "bare.pt").string(), "", ""}).find("needs a config"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf(ModelSource{(dir / "bare" / "bare.pt").string(), "", ""}).find("needs a config"),
+      std::string::npos);
 }
 
 TEST_F(ModelLoaderTest, MismatchesNameKeyAndShapes) {
@@ -132,7 +134,8 @@ TEST_F(ModelLoaderTest, MismatchesNameKeyAndShapes) {
   writeSafetensors(w, wrongShape);
   const std::string e = errorOf({dir.string(), "", ""});
   EXPECT_NE(e.find("'conv_in.weight' has shape (32, 3, 5, 5), the model expects (32, 3, 3, 3)"),
-            std::string::npos) << e;
+            std::string::npos)
+      << e;
   EXPECT_NE(e.find(w), std::string::npos);
 
   StateDict extra = weights;
@@ -153,7 +156,8 @@ TEST_F(ModelLoaderTest, FolderProblemsAreClear) {
   saveModelConfig(config, (dir / "config.yml").string());
   writeSafetensors((dir / "a.safetensors").string(), weights);
   writeSafetensors((dir / "b.safetensors").string(), weights);
-  EXPECT_NE(errorOf({dir.string(), "", ""}).find("a.safetensors, b.safetensors"), std::string::npos);
+  EXPECT_NE(errorOf({dir.string(), "", ""}).find("a.safetensors, b.safetensors"),
+            std::string::npos);
   fs::remove(dir / "b.safetensors");
   // Half-precision weights are widened, not refused.
   StateDict half = weights;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "io/atomic_file.h"
 #include "errors.h"
+#include "io/atomic_file.h"
 #include "test_paths.h"
 
 namespace ddim {

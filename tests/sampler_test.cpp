@@ -7,8 +7,8 @@
 #include <cmath>
 
 #include "analytic_model.h"
-#include "errors.h"
 #include "diffusion/noise.h"
+#include "errors.h"
 
 namespace ddim {
 namespace {
@@ -106,8 +106,8 @@ TEST_F(SamplerTest, VPredictionGivesTheSameSamples) {
   GaussianData d = data;
   const Denoiser vModel{[d](const at::Tensor& x, const at::Tensor& t) { return d.v(x, t); },
                         PredictionType::kV};
-  EXPECT_TRUE(at::allclose(sample(vModel, schedule, xT, o), sample(data.denoiser(), schedule, xT, o),
-                           1e-9, 1e-9));
+  EXPECT_TRUE(at::allclose(sample(vModel, schedule, xT, o),
+                           sample(data.denoiser(), schedule, xT, o), 1e-9, 1e-9));
 }
 
 TEST_F(SamplerTest, ClipKeepsPredictedX0InRange) {
@@ -118,7 +118,9 @@ TEST_F(SamplerTest, ClipKeepsPredictedX0InRange) {
   o.clipX0 = true;
   double maxX0 = 0;
   RunControl c;
-  c.onStep = [&](int, int, const at::Tensor& x0) { maxX0 = std::max(maxX0, x0.abs().max().item<double>()); };
+  c.onStep = [&](int, int, const at::Tensor& x0) {
+    maxX0 = std::max(maxX0, x0.abs().max().item<double>());
+  };
   const at::Tensor x = sample(Denoiser{zero, PredictionType::kEps}, schedule, noise(4) * 3, o, c);
   EXPECT_LE(maxX0, 1.0);
   EXPECT_LE(x.abs().max().item<double>(), 1.0 + 1e-9);

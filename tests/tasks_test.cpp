@@ -1,8 +1,7 @@
 // The task layer both front ends call (core/tasks): checked against the diffusion functions run
 // directly on the analytic Gaussian model, so a task adds orchestration and nothing else.
-#include <gtest/gtest.h>
-
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -113,7 +112,8 @@ TEST_F(TasksTest, CompareSamplesEachCountAsTheSamplerDoesAndMeasuresAgainstTheMo
     // MSE in [0, 1] pixels: (x + 1) / 2 on both sides, computed here by hand.
     const at::Tensor a = ((e.image.clamp(-1, 1) + 1) / 2).to(at::kDouble);
     const at::Tensor b = ((entries.back().image.clamp(-1, 1) + 1) / 2).to(at::kDouble);
-    EXPECT_NEAR(e.toReference.mse, (a - b).pow(2).mean().item<double>(), 1e-6 * e.toReference.mse + 1e-12);
+    EXPECT_NEAR(e.toReference.mse, (a - b).pow(2).mean().item<double>(),
+                1e-6 * e.toReference.mse + 1e-12);
   }
   EXPECT_EQ(entries.back().toReference.mse, 0.0);
   EXPECT_GT(entries.front().toReference.mse, 0.0);

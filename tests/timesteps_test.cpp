@@ -15,11 +15,16 @@ using Seq = std::vector<int64_t>;
 
 // The official code's step sequences (ermongroup/ddim, runners/diffusion.py) at S = 10.
 TEST(TimestepsTest, FactsTableAtTenSteps) {
-  EXPECT_EQ(makeTimesteps(SkipType::kUniform, 10, 1000), (Seq{0, 100, 200, 300, 400, 500, 600, 700, 800, 900}));
-  EXPECT_EQ(makeTimesteps(SkipType::kQuad, 10, 1000), (Seq{0, 9, 39, 88, 158, 246, 355, 483, 632, 800}));
-  EXPECT_EQ(makeTimesteps(SkipType::kLeading, 10, 1000), makeTimesteps(SkipType::kUniform, 10, 1000));
-  EXPECT_EQ(makeTimesteps(SkipType::kTrailing, 10, 1000), (Seq{99, 199, 299, 399, 499, 599, 699, 799, 899, 999}));
-  EXPECT_EQ(makeTimesteps(SkipType::kLinspace, 10, 1000), (Seq{0, 111, 222, 333, 444, 555, 666, 777, 888, 999}));
+  EXPECT_EQ(makeTimesteps(SkipType::kUniform, 10, 1000),
+            (Seq{0, 100, 200, 300, 400, 500, 600, 700, 800, 900}));
+  EXPECT_EQ(makeTimesteps(SkipType::kQuad, 10, 1000),
+            (Seq{0, 9, 39, 88, 158, 246, 355, 483, 632, 800}));
+  EXPECT_EQ(makeTimesteps(SkipType::kLeading, 10, 1000),
+            makeTimesteps(SkipType::kUniform, 10, 1000));
+  EXPECT_EQ(makeTimesteps(SkipType::kTrailing, 10, 1000),
+            (Seq{99, 199, 299, 399, 499, 599, 699, 799, 899, 999}));
+  EXPECT_EQ(makeTimesteps(SkipType::kLinspace, 10, 1000),
+            (Seq{0, 111, 222, 333, 444, 555, 666, 777, 888, 999}));
 }
 
 TEST(TimestepsTest, OfficialQuirks) {

@@ -189,8 +189,7 @@ TEST(UNetTest, CelebA64NamesShapesAndCountMatchOfficial) {
 }
 
 TEST(UNetTest, Lsun256NamesShapesAndCountMatchOfficial) {
-  expectMatchesKeymap(paperConfig({1, 1, 2, 2, 4, 4}, 256, 0.0), "lsun256",
-                      113'673'219);
+  expectMatchesKeymap(paperConfig({1, 1, 2, 2, 4, 4}, 256, 0.0), "lsun256", 113'673'219);
 }
 
 TEST(UNetTest, NoConvResamplingHasNoResampleParameters) {

@@ -84,6 +84,10 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   exportFrame_ = new QPushButton(tr("Export frame…"), this);
   exportFrame_->setToolTip(tr("Save the frame on screen as PNG"));
   latencyLabel_ = new QLabel(this);
+  // Its text grows while the slider moves: it must not widen the panel (and squeeze the image
+  // panel beside the tabs) as it does.
+  latencyLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+  latencyLabel_->setFixedHeight(latencyLabel_->fontMetrics().height() + 4);
   latencyLabel_->setToolTip(
       tr("Time from moving the slider until a frame is painted (median and worst case)"));
 
@@ -345,8 +349,8 @@ void InterpolationPanel::updateLabels() {
   if (s.moves == 0) {
     latencyLabel_->setText(tr("Slider latency: not measured yet"));
   } else {
-    latencyLabel_->setText(tr("Slider latency: first frame %1 ms (max %2), exact frame %3 ms "
-                              "(max %4), median of %5 moves")
+    latencyLabel_->setText(tr("Latency, median of %5 moves: first frame %1 ms (max %2), exact "
+                              "%3 ms (max %4)")
                                .arg(s.firstMedianMs, 0, 'f', 0)
                                .arg(s.firstMaxMs, 0, 'f', 0)
                                .arg(s.exactMedianMs, 0, 'f', 0)

@@ -30,8 +30,9 @@ void addExactInversionOptions(CLI::App& command, InvertOptions& options) {
       "--exact", [&options] { options.method = InversionMethod::kExact; },
       "solve each step as the exact inverse of the sampling step, so that plain DDIM sampling "
       "with the same steps gives the image back (about 4 network calls a step)");
-  command.add_option("--tolerance", options.tolerance,
-                     "exact: a step is done when sampling it back misses by less (RMS)")
+  command
+      .add_option("--tolerance", options.tolerance,
+                  "exact: a step is done when sampling it back misses by less (RMS)")
       ->type_name("R")
       ->check(inRange(1e-9, 1));
   command.add_option("--iterations", options.maxIterations, "exact: network calls a step, at most")
@@ -47,8 +48,7 @@ void reportInversion(const InversionReport& report, const InvertOptions& options
     std::fprintf(stderr,
                  "warning: exact inversion did not converge in %d of %d steps (largest residual "
                  "%.2g > tolerance %.2g); more steps or --iterations may help\n",
-                 report.stepsNotConverged, report.steps, report.worstResidual,
-                 options.tolerance);
+                 report.stepsNotConverged, report.steps, report.worstResidual, options.tolerance);
 }
 
 void addModelOptions(CLI::App& command, ModelArgs& args) {

@@ -75,8 +75,7 @@ int runInterpolate(const InterpolateArgs& a) {
   if (a.even) {
     // Decode a finer path, then place the frames at equal distances along it (alpha re-spacing).
     const std::vector<double> probes = uniform(kProbesPerFrame * (a.frames - 1) + 1);
-    const at::Tensor probed =
-        decode(probes, "probe " + std::to_string(probes.size()) + " frames");
+    const at::Tensor probed = decode(probes, "probe " + std::to_string(probes.size()) + " frames");
     alphas = evenlySpacedAlphas(probes, frameDistances(probed), a.frames);
   }
   const at::Tensor x = decode(alphas, "decode " + std::to_string(a.frames) + " frames");

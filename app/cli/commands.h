@@ -20,6 +20,7 @@ struct Command {
 [[nodiscard]] Command addEpsCommand(CLI::App& ddim);
 [[nodiscard]] Command addSampleCommand(CLI::App& ddim);
 [[nodiscard]] Command addInvertCommand(CLI::App& ddim);
+[[nodiscard]] Command addEditCommand(CLI::App& ddim);
 [[nodiscard]] Command addInterpolateCommand(CLI::App& ddim);
 [[nodiscard]] Command addCompareCommand(CLI::App& ddim);
 [[nodiscard]] Command addBenchCommand(CLI::App& ddim);

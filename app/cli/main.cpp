@@ -22,6 +22,9 @@ usage:
                [--skip uniform|quad|trailing|linspace|leading] [--clip] [--sigma-hat]
                [--guidance W] --out OUT.npy|OUT.png
   invert       --image IN --steps S [--skip ...] [--destination] --out LATENT.npy [--recon R.png]
+  edit         --image IN [--mask MASK.png] [--strength 0..1] [--steps S] [--eta E] [--seed N]
+               [--count K] [--noise forward|invert] [--exact] [--resample J] [--feather PX]
+               [--guidance W] --out OUT.png|OUT.npy
   interpolate  --from A --to B --frames N --steps S [--lerp] [--fps F] --out STRIP.png|VIDEO.mp4
   compare      (--noise X.npy | --seed N) --steps 5,10,20,50,100 [--guidance W] --out GRID.png
   bench        --config C [--weights W] --batch B --steps S [--guidance W]
@@ -40,9 +43,10 @@ model options (all model commands):
   --threads N                             CPU threads, default all cores
   --quiet                                 no progress on stderr
 
-guidance (sample, compare, bench): --guidance W samples with guide + W (model - guide) (Karras
-et al. 2024, autoguidance); default: the model's own weight, 1 (the model alone) without a
-guide. Inversion, reconstruction and interpolation always use the model alone.
+guidance (sample, compare, bench, edit): --guidance W samples with guide + W (model - guide)
+(Karras et al. 2024, autoguidance); default: the model's own weight, 1 (the model alone) without
+a guide (edit --noise invert: 1). Inversion, reconstruction and interpolation always use the
+model alone.
 
 exit status: 0 success, 2 usage error, 1 any other error, 130 cancelled)";
 
@@ -73,12 +77,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.get_formatter()->column_width(30);
   const std::vector<Command> commands = {
-      ddim::cli::addEpsCommand(app),      ddim::cli::addSampleCommand(app),
-      ddim::cli::addInvertCommand(app),   ddim::cli::addInterpolateCommand(app),
-      ddim::cli::addCompareCommand(app),  ddim::cli::addBenchCommand(app),
-      ddim::cli::addInfoCommand(app),     ddim::cli::addExportCommand(app),
-      ddim::cli::addDatasetCommand(app),  ddim::cli::addTrainCommand(app),
-      ddim::cli::addEvaluateCommand(app),
+      ddim::cli::addEpsCommand(app),         ddim::cli::addSampleCommand(app),
+      ddim::cli::addInvertCommand(app),      ddim::cli::addEditCommand(app),
+      ddim::cli::addInterpolateCommand(app), ddim::cli::addCompareCommand(app),
+      ddim::cli::addBenchCommand(app),       ddim::cli::addInfoCommand(app),
+      ddim::cli::addExportCommand(app),      ddim::cli::addDatasetCommand(app),
+      ddim::cli::addTrainCommand(app),       ddim::cli::addEvaluateCommand(app),
   };
   app.footer(kFooter);  // after the subcommands: they would inherit it
   if (argc < 2) {

@@ -27,13 +27,11 @@ std::string shapeOf(const at::Tensor& x) {
   return s + "]";
 }
 
+/// The edit's inversion options with its own steps and skip.
 InvertOptions inversionOptions(const EditOptions& o) {
-  InvertOptions io;
+  InvertOptions io = o.inversion;
   io.steps = o.steps;
   io.skip = o.skip;
-  io.method = o.inversion;
-  io.tolerance = o.inversionTolerance;
-  io.maxIterations = o.inversionIterations;
   return io;
 }
 
@@ -120,7 +118,7 @@ at::Tensor runEdit(const EditDenoisers& denoisers, const NoiseSchedule& schedule
   const bool invert = options.noise == EditNoise::kInvert;
   const int jumps = options.resample;
   const int inversionSteps = invert ? n : 0;
-  const int total = inversionSteps + n * (jumps + 1);
+  const int total = countEditSteps(options, T);
   r.startTimestep = t0;
   r.steps = n;
 
@@ -229,9 +227,15 @@ int countEditCalls(const EditOptions& options, int numTimesteps) {
   if (n == 0) return 0;
   int inversion = 0;
   if (options.noise == EditNoise::kInvert)
-    inversion =
-        options.inversion == InversionMethod::kExact ? 1 + n * options.inversionIterations : n;
+    inversion = options.inversion.method == InversionMethod::kExact
+                    ? 1 + n * options.inversion.maxIterations
+                    : n;
   return inversion + n * (options.resample + 1);
+}
+
+int countEditSteps(const EditOptions& options, int numTimesteps) {
+  const int n = static_cast<int>(editTimesteps(options, numTimesteps).size());
+  return (options.noise == EditNoise::kInvert ? n : 0) + n * (options.resample + 1);
 }
 
 at::Tensor itemNoise(int64_t count, const std::vector<int64_t>& itemShape, uint64_t seed,

@@ -48,10 +48,9 @@ struct EditOptions {
   SkipType skip = SkipType::kUniform;
   double eta = 0.0;  // DDIM Eq. 16 on the way down
   EditNoise noise = EditNoise::kForward;
-  /// kInvert: plain or exact inversion (InvertOptions' method, tolerance and iterations).
-  InversionMethod inversion = InversionMethod::kPlain;
-  double inversionTolerance = InvertOptions{}.tolerance;
-  int inversionIterations = InvertOptions{}.maxIterations;
+  /// kInvert: how to invert (method plain or exact, form, tolerance, iterations). Its steps and
+  /// skip are not used: the inversion walks the edit's own sequence up to t0.
+  InvertOptions inversion;
   uint64_t seed = 0;
   /// Variations: results per input image. With count > 1 the input must be one image; the
   /// result holds `count` items, item k seeded seed + k (kInvert inverts the image once).
@@ -85,6 +84,10 @@ struct EditReport {
 /// the most it may make, 1 + maxIterations a step) plus (resample + 1) a step on the way down.
 /// 0 when t0 = -1.
 [[nodiscard]] int countEditCalls(const EditOptions& options, int numTimesteps);
+
+/// The `total` an edit's control.onStep counts to: inversion steps (kInvert), then
+/// (resample + 1) a step on the way down. Equals countEditCalls except with exact inversion.
+[[nodiscard]] int countEditSteps(const EditOptions& options, int numTimesteps);
 
 /// Noise for `count` items whose item i is seededNoise(itemShape with batch 1, seed + i):
 /// itemShape is [C, H, W]; returns [count, C, H, W] float32 on `device`.

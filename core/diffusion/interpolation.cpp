@@ -115,7 +115,8 @@ std::vector<double> evenlySpacedAlphas(const std::vector<double>& alphas,
 
 at::Tensor interpolateFrames(const at::Tensor& z1, const at::Tensor& z2, int frames,
                              InterpMode mode) {
-  if (frames < 2) throw Error("interpolation needs at least 2 frames, got " + std::to_string(frames));
+  if (frames < 2)
+    throw Error("interpolation needs at least 2 frames, got " + std::to_string(frames));
   const at::Tensor a = z1.dim() == 4 ? z1.squeeze(0) : z1;
   const at::Tensor b = z2.dim() == 4 ? z2.squeeze(0) : z2;
   if (a.dim() != 3) throw Error("interpolation: latents must be [1, C, H, W] or [C, H, W]");

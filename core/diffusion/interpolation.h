@@ -33,7 +33,7 @@ enum class InterpMode {
 
 /// How evenly a path of frames moves.
 struct PathEvenness {
-  double mean = 0;     // mean distance between neighbouring frames
+  double mean = 0;      // mean distance between neighbouring frames
   double variance = 0;  // their variance (DiffMorpher's perceptual distance variance, here in
                         // plain pixel distance)
   double largestJump = 0;

@@ -114,7 +114,7 @@ at::Tensor invertExact(const Denoiser& denoiser, const NoiseSchedule& schedule,
     at::Tensor xt = std::sqrt(aT) * guessX0 + std::sqrt(1.0 - aT) * guessEps;
 
     AndersonMixer mixer(/*window=*/options.maxIterations);  // full memory: GMRES-like on a
-                                                           // linear map
+                                                            // linear map
     at::Tensor bestX, bestEps, bestX0;
     double best = std::numeric_limits<double>::infinity();
     int stalled = 0;  // iterations in a row that did not improve on the best
@@ -164,8 +164,7 @@ at::Tensor invertPlain(const Denoiser& denoiser, const NoiseSchedule& schedule,
     const int64_t cur = k > 0 ? seq[k - 1] : -1;
     const int64_t next = seq[k];
     // The network is never evaluated at t = -1: the first Euler step uses the sequence's first t.
-    const int64_t evalT =
-        (options.form == InversionForm::kEuler && cur >= 0) ? cur : next;
+    const int64_t evalT = (options.form == InversionForm::kEuler && cur >= 0) ? cur : next;
     const double aCur = schedule.alphaBar(cur), aNext = schedule.alphaBar(next);
 
     control.checkCancelled();

@@ -44,8 +44,8 @@ struct InvertOptions {
 struct InversionReport {
   int networkCalls = 0;
   int steps = 0;
-  double worstResidual = 0;      // the largest step residual
-  int stepsNotConverged = 0;     // kExact steps that stopped at maxIterations above tolerance
+  double worstResidual = 0;       // the largest step residual
+  int stepsNotConverged = 0;      // kExact steps that stopped at maxIterations above tolerance
   std::vector<double> residuals;  // per step, in the order walked (kExact)
   [[nodiscard]] bool converged() const { return stepsNotConverged == 0; }
   [[nodiscard]] double callsPerStep() const { return steps ? double(networkCalls) / steps : 0; }
@@ -66,12 +66,9 @@ struct InversionReport {
 /// timesteps[k] ([B, C, H, W], x0's device), the last is what `invert` would return. For edits,
 /// which invert only up to a start timestep and follow the input's trajectory on the way down.
 /// An empty sequence gives an empty result without a network call.
-[[nodiscard]] std::vector<at::Tensor> invertTrajectory(const Denoiser& denoiser,
-                                                       const NoiseSchedule& schedule,
-                                                       const at::Tensor& x0,
-                                                       const std::vector<int64_t>& timesteps,
-                                                       const InvertOptions& options,
-                                                       const RunControl& control = {},
-                                                       InversionReport* report = nullptr);
+[[nodiscard]] std::vector<at::Tensor> invertTrajectory(
+    const Denoiser& denoiser, const NoiseSchedule& schedule, const at::Tensor& x0,
+    const std::vector<int64_t>& timesteps, const InvertOptions& options,
+    const RunControl& control = {}, InversionReport* report = nullptr);
 
 }  // namespace ddim

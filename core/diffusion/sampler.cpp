@@ -25,7 +25,8 @@ at::Tensor sample(const Denoiser& denoiser, const NoiseSchedule& schedule, const
                   const SampleOptions& options, const RunControl& control) {
   const int T = schedule.numTimesteps();
   options.validate(T);
-  if (xT.dim() != 4) throw Error("sample: noise must be [B, C, H, W], got " + std::to_string(xT.dim()) + " dims");
+  if (xT.dim() != 4)
+    throw Error("sample: noise must be [B, C, H, W], got " + std::to_string(xT.dim()) + " dims");
   const std::vector<int64_t> seq = makeTimesteps(options.skip, options.steps, T);
   const int n = static_cast<int>(seq.size());
   const bool sigmaHat = options.kind == SamplerKind::kSigmaHat;
@@ -51,8 +52,8 @@ at::Tensor sample(const Denoiser& denoiser, const NoiseSchedule& schedule, const
       // Official ddpm_steps: x0 clamped, posterior mean, std sqrt(beta), no noise into t = -1.
       const double beta = 1.0 - a / aPrev;
       at::Tensor x0 = p.x0.clamp(-1, 1);
-      at::Tensor mean = (std::sqrt(aPrev) * beta * x0 + std::sqrt(1.0 - beta) * (1.0 - aPrev) * x) /
-                        (1.0 - a);
+      at::Tensor mean =
+          (std::sqrt(aPrev) * beta * x0 + std::sqrt(1.0 - beta) * (1.0 - aPrev) * x) / (1.0 - a);
       x = noise.defined() ? mean + std::sqrt(beta) * noise : mean;
       p.x0 = x0;
     } else {

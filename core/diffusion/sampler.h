@@ -21,8 +21,8 @@ struct SampleOptions {
   double eta = 0.0;
   SkipType skip = SkipType::kUniform;
   SamplerKind kind = SamplerKind::kDdim;
-  bool clipX0 = false;      // off by default, as in the official code
-  uint64_t noiseSeed = 0;   // seeds the per-step noise when eta > 0 (and for sigma-hat)
+  bool clipX0 = false;     // off by default, as in the official code
+  uint64_t noiseSeed = 0;  // seeds the per-step noise when eta > 0 (and for sigma-hat)
   void validate(int numTimesteps) const;
 };
 

@@ -53,11 +53,16 @@ std::vector<int64_t> makeTimesteps(SkipType type, int steps, int T) {
 
 std::string toString(SkipType s) {
   switch (s) {
-    case SkipType::kUniform: return "uniform";
-    case SkipType::kQuad: return "quad";
-    case SkipType::kLeading: return "leading";
-    case SkipType::kTrailing: return "trailing";
-    case SkipType::kLinspace: return "linspace";
+    case SkipType::kUniform:
+      return "uniform";
+    case SkipType::kQuad:
+      return "quad";
+    case SkipType::kLeading:
+      return "leading";
+    case SkipType::kTrailing:
+      return "trailing";
+    case SkipType::kLinspace:
+      return "linspace";
   }
   return "?";
 }

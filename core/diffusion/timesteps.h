@@ -10,8 +10,8 @@ namespace ddim {
 /// `timestep_spacing`.
 enum class SkipType { kUniform, kQuad, kLeading, kTrailing, kLinspace };
 
-/// The timesteps visited for `steps` sampling steps, ascending, exactly as the reference code builds
-/// them (uniform with T % S != 0 gives more than S entries; quad may repeat indices).
+/// The timesteps visited for `steps` sampling steps, ascending, exactly as the reference code
+/// builds them (uniform with T % S != 0 gives more than S entries; quad may repeat indices).
 [[nodiscard]] std::vector<int64_t> makeTimesteps(SkipType type, int steps, int numTimesteps);
 
 [[nodiscard]] std::string toString(SkipType s);

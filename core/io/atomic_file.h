@@ -7,7 +7,8 @@
 namespace ddim {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, then renames it over
-/// `path`, so a reader never sees a half-written file and a failed write leaves the old file intact.
+/// `path`, so a reader never sees a half-written file and a failed write leaves the old file
+/// intact.
 void writeFileAtomic(const std::string& path, std::string_view bytes);
 
 /// Same, for writers that produce a file themselves: `write(tmpPath)` fills the temporary file.

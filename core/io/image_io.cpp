@@ -8,8 +8,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "io/atomic_file.h"
 #include "errors.h"
+#include "io/atomic_file.h"
 
 namespace ddim {
 namespace {
@@ -51,17 +51,28 @@ at::Tensor decodeImage(const std::string& bytes, const std::string& name) {
                 ": not an image format OpenCV can decode (PNG, JPEG, BMP, TIFF, WebP), or corrupt");
   double scale = 1.0;
   switch (img.depth()) {
-    case CV_8U: scale = 1.0 / 255; break;
-    case CV_16U: scale = 1.0 / 65535; break;
-    case CV_32F: scale = 1.0; break;
-    default: throw Error("cannot read image " + name + ": unsupported pixel depth");
+    case CV_8U:
+      scale = 1.0 / 255;
+      break;
+    case CV_16U:
+      scale = 1.0 / 65535;
+      break;
+    case CV_32F:
+      scale = 1.0;
+      break;
+    default:
+      throw Error("cannot read image " + name + ": unsupported pixel depth");
   }
   cv::Mat f;
   img.convertTo(f, CV_32F, scale);
   cv::Mat rgb;
   switch (f.channels()) {
-    case 1: cv::cvtColor(f, rgb, cv::COLOR_GRAY2RGB); break;
-    case 3: cv::cvtColor(f, rgb, cv::COLOR_BGR2RGB); break;
+    case 1:
+      cv::cvtColor(f, rgb, cv::COLOR_GRAY2RGB);
+      break;
+    case 3:
+      cv::cvtColor(f, rgb, cv::COLOR_BGR2RGB);
+      break;
     case 4: {  // composite on white: c * a + (1 - a)
       std::vector<cv::Mat> ch;
       cv::split(f, ch);
@@ -72,7 +83,9 @@ at::Tensor decodeImage(const std::string& bytes, const std::string& name) {
       cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
       break;
     }
-    default: throw Error("cannot read image " + name + ": unsupported channel count " + std::to_string(f.channels()));
+    default:
+      throw Error("cannot read image " + name + ": unsupported channel count " +
+                  std::to_string(f.channels()));
   }
   cv::min(cv::max(rgb, 0.0), 1.0, rgb);
   return matToTensor(rgb);
@@ -86,8 +99,11 @@ at::Tensor cropAndResize(const at::Tensor& rgb01, int size) {
   const int side = std::min(m.rows, m.cols);
   cv::Mat square = m(cv::Rect((m.cols - side) / 2, (m.rows - side) / 2, side, side));
   cv::Mat out;
-  if (side == size) out = square.clone();
-  else cv::resize(square, out, cv::Size(size, size), 0, 0, side > size ? cv::INTER_AREA : cv::INTER_CUBIC);
+  if (side == size)
+    out = square.clone();
+  else
+    cv::resize(square, out, cv::Size(size, size), 0, 0,
+               side > size ? cv::INTER_AREA : cv::INTER_CUBIC);
   cv::min(cv::max(out, 0.0), 1.0, out);
   return matToTensor(out);
 }
@@ -134,7 +150,8 @@ Rgb8Image makeLabelledGrid(const std::vector<Rgb8Image>& tiles,
   const bool hasLabels = !labels.empty();
   // Label lines are split on '\n'; each gets a text row.
   int lines = 0;
-  for (const auto& l : labels) lines = std::max<int>(lines, 1 + std::count(l.begin(), l.end(), '\n'));
+  for (const auto& l : labels)
+    lines = std::max<int>(lines, 1 + std::count(l.begin(), l.end(), '\n'));
   const double fontScale = std::clamp(tw / 160.0, 0.35, 0.6);
   const int lineH = static_cast<int>(22 * fontScale / 0.5);
   const int labelH = hasLabels ? lines * lineH + pad : 0;
@@ -154,7 +171,8 @@ Rgb8Image makeLabelledGrid(const std::vector<Rgb8Image>& tiles,
       size_t start = 0;
       for (int line = 0; start <= labels[i].size(); ++line) {
         const size_t end = labels[i].find('\n', start);
-        const std::string text = labels[i].substr(start, end == std::string::npos ? end : end - start);
+        const std::string text =
+            labels[i].substr(start, end == std::string::npos ? end : end - start);
         cv::putText(canvas, text, cv::Point(x + 2, y + th + (line + 1) * lineH - 4),
                     cv::FONT_HERSHEY_SIMPLEX, fontScale, cv::Scalar(20, 20, 20), 1, cv::LINE_AA);
         if (end == std::string::npos) break;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "io/atomic_file.h"
 #include "errors.h"
+#include "io/atomic_file.h"
 
 namespace ddim {
 namespace {
@@ -58,13 +58,21 @@ at::Tensor readNpy(const std::string& path) {
 
   at::ScalarType type;
   size_t itemSize;
-  if (descr == "<f4" || descr == "|f4") type = at::kFloat, itemSize = 4;
-  else if (descr == "<f8") type = at::kDouble, itemSize = 8;
-  else if (descr == "<f2") type = at::kHalf, itemSize = 2;
-  else if (descr == "<i8") type = at::kLong, itemSize = 8;
-  else if (descr == "<i4") type = at::kInt, itemSize = 4;
-  else if (descr == "|u1") type = at::kByte, itemSize = 1;
-  else bad(path, "unsupported dtype '" + descr + "' (float16/32/64, int32/64 or uint8, little-endian)");
+  if (descr == "<f4" || descr == "|f4")
+    type = at::kFloat, itemSize = 4;
+  else if (descr == "<f8")
+    type = at::kDouble, itemSize = 8;
+  else if (descr == "<f2")
+    type = at::kHalf, itemSize = 2;
+  else if (descr == "<i8")
+    type = at::kLong, itemSize = 8;
+  else if (descr == "<i4")
+    type = at::kInt, itemSize = 4;
+  else if (descr == "|u1")
+    type = at::kByte, itemSize = 1;
+  else
+    bad(path,
+        "unsupported dtype '" + descr + "' (float16/32/64, int32/64 or uint8, little-endian)");
 
   int64_t count = 1;
   for (auto d : shape) {

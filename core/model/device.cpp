@@ -10,7 +10,8 @@
 namespace ddim {
 
 c10::Device parseDevice(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  if (name == "auto")
+    return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
   if (name == "cpu") return c10::Device(c10::kCPU);
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
@@ -18,7 +19,8 @@ c10::Device parseDevice(const std::string& name) {
     try {
       c10::Device d(name);
       if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
-        throw Error("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " GPU(s)");
+        throw Error("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) +
+                    " GPU(s)");
       return d;
     } catch (const c10::Error&) {
       throw Error("--device " + name + ": not a device name");

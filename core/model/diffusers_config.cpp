@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "errors.h"
 #include "io/atomic_file.h"
 #include "model/diffusers_names.h"
-#include "errors.h"
 
 namespace ddim {
 namespace {

@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include "io/atomic_file.h"
 #include "errors.h"
+#include "io/atomic_file.h"
 
 namespace ddim {
 namespace {
@@ -86,9 +86,10 @@ void ModelConfig::validate() const {
                 ") != model.in_channels (" + std::to_string(model.inChannels) + ")");
   if (diffusion.numTimesteps <= 0)
     throw Error("model config: diffusion.num_diffusion_timesteps must be > 0");
-  if (diffusion.betaSchedule != BetaSchedule::kJsd && diffusion.betaSchedule != BetaSchedule::kCosine) {
-    if (!(diffusion.betaStart > 0 && diffusion.betaEnd > 0 && diffusion.betaStart <= diffusion.betaEnd &&
-          diffusion.betaEnd < 1))
+  if (diffusion.betaSchedule != BetaSchedule::kJsd &&
+      diffusion.betaSchedule != BetaSchedule::kCosine) {
+    if (!(diffusion.betaStart > 0 && diffusion.betaEnd > 0 &&
+          diffusion.betaStart <= diffusion.betaEnd && diffusion.betaEnd < 1))
       throw Error("model config: need 0 < beta_start <= beta_end < 1");
   }
   if (!(std::isfinite(guidance.weight) && guidance.weight >= 0 && guidance.weight <= 20))
@@ -97,21 +98,30 @@ void ModelConfig::validate() const {
 
 std::string toString(BetaSchedule s) {
   switch (s) {
-    case BetaSchedule::kLinear: return "linear";
-    case BetaSchedule::kQuad: return "quad";
-    case BetaSchedule::kConst: return "const";
-    case BetaSchedule::kJsd: return "jsd";
-    case BetaSchedule::kSigmoid: return "sigmoid";
-    case BetaSchedule::kCosine: return "cosine";
+    case BetaSchedule::kLinear:
+      return "linear";
+    case BetaSchedule::kQuad:
+      return "quad";
+    case BetaSchedule::kConst:
+      return "const";
+    case BetaSchedule::kJsd:
+      return "jsd";
+    case BetaSchedule::kSigmoid:
+      return "sigmoid";
+    case BetaSchedule::kCosine:
+      return "cosine";
   }
   return "?";
 }
 
 std::string toString(PredictionType p) {
   switch (p) {
-    case PredictionType::kEps: return "epsilon";
-    case PredictionType::kV: return "v_prediction";
-    case PredictionType::kX0: return "sample";
+    case PredictionType::kEps:
+      return "epsilon";
+    case PredictionType::kV:
+      return "v_prediction";
+    case PredictionType::kX0:
+      return "sample";
   }
   return "?";
 }
@@ -145,7 +155,8 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
   }
   if (!root.IsMap()) fail(source, "expected a mapping with 'model', 'data' and 'diffusion'");
   // The official files carry training and sampling sections too; they are accepted and ignored.
-  rejectUnknown(root, {"data", "model", "diffusion", "training", "sampling", "optim", "name", "guidance"},
+  rejectUnknown(root,
+                {"data", "model", "diffusion", "training", "sampling", "optim", "name", "guidance"},
                 source, "");
   const YAML::Node data = root["data"], diffusion = root["diffusion"];
   // A TorchScript model needs no 'model' section; the official defaults then apply.
@@ -154,20 +165,20 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
   if (!data || !data.IsMap()) fail(source, "missing section 'data'");
   if (!diffusion || !diffusion.IsMap()) fail(source, "missing section 'diffusion'");
 
-  rejectUnknown(model,
-                {"type", "in_channels", "out_ch", "ch", "ch_mult", "num_res_blocks",
-                 "attn_resolutions", "dropout", "var_type", "ema_rate", "ema",
-                 "resamp_with_conv", "prediction_type"},
-                source, "model");
-  rejectUnknown(data,
-                {"dataset", "image_size", "channels", "logit_transform", "uniform_dequantization",
-                 "gaussian_dequantization", "random_flip", "rescaled", "num_workers", "category",
-                 "path"},
-                source, "data");
-  rejectUnknown(diffusion,
-                {"beta_schedule", "beta_start", "beta_end", "num_diffusion_timesteps",
-                 "prediction_type"},
-                source, "diffusion");
+  rejectUnknown(
+      model,
+      {"type", "in_channels", "out_ch", "ch", "ch_mult", "num_res_blocks", "attn_resolutions",
+       "dropout", "var_type", "ema_rate", "ema", "resamp_with_conv", "prediction_type"},
+      source, "model");
+  rejectUnknown(
+      data,
+      {"dataset", "image_size", "channels", "logit_transform", "uniform_dequantization",
+       "gaussian_dequantization", "random_flip", "rescaled", "num_workers", "category", "path"},
+      source, "data");
+  rejectUnknown(
+      diffusion,
+      {"beta_schedule", "beta_start", "beta_end", "num_diffusion_timesteps", "prediction_type"},
+      source, "diffusion");
 
   ModelConfig c;
   UNetConfig& m = c.model;
@@ -207,7 +218,8 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
   d.numTimesteps =
       read<int>(diffusion, "num_diffusion_timesteps", d.numTimesteps, source, "diffusion");
   std::string pred = read<std::string>(model, "prediction_type", "", source, "model");
-  const std::string pred2 = read<std::string>(diffusion, "prediction_type", "", source, "diffusion");
+  const std::string pred2 =
+      read<std::string>(diffusion, "prediction_type", "", source, "diffusion");
   if (!pred.empty() && !pred2.empty() && parsePredictionType(pred) != parsePredictionType(pred2))
     fail(source, "model.prediction_type and diffusion.prediction_type disagree");
   if (pred.empty()) pred = pred2;
@@ -216,7 +228,8 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
   } catch (const Error& e) {
     fail(source, e.what());
   }
-  c.name = read<std::string>(root, "name", std::filesystem::path(source).stem().string(), source, "");
+  c.name =
+      read<std::string>(root, "name", std::filesystem::path(source).stem().string(), source, "");
   if (const YAML::Node g = root["guidance"]) {
     if (!g.IsMap()) fail(source, "section 'guidance' must be a mapping");
     rejectUnknown(g, {"model", "weight"}, source, "guidance");

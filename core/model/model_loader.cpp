@@ -64,7 +64,7 @@ std::string join(const std::vector<fs::path>& v) {
 }
 
 struct ResolvedSource {
-  std::string configPath;   // official YAML/JSON (empty for diffusers)
+  std::string configPath;  // official YAML/JSON (empty for diffusers)
   std::string weightsPath;
   std::string diffusersFolder;  // set for a diffusers UNet2DModel folder
 };
@@ -102,11 +102,13 @@ ResolvedSource resolveFolder(const fs::path& folder) {
   std::sort(configs.begin(), configs.end());
   std::sort(weights.begin(), weights.end());
   if (configs.size() != 1)
-    throw Error(folder.string() + ": a model folder needs exactly one config (.yml/.yaml/.json), found " +
+    throw Error(folder.string() +
+                ": a model folder needs exactly one config (.yml/.yaml/.json), found " +
                 (configs.empty() ? std::string("none") : join(configs)));
   if (weights.size() != 1)
     throw Error(folder.string() +
-                ": a model folder needs exactly one weights file (.safetensors/.ckpt/.pt/.pth/.bin), found " +
+                ": a model folder needs exactly one weights file "
+                "(.safetensors/.ckpt/.pt/.pth/.bin), found " +
                 (weights.empty() ? std::string("none") : join(weights)));
   r.configPath = configs[0].string();
   r.weightsPath = weights[0].string();
@@ -163,7 +165,8 @@ LoadedModel loadTorchScript(const ResolvedSource& r, const c10::Device& device) 
     *module = torch::jit::load(r.weightsPath, device, extra);
   } catch (const std::exception& e) {
     std::string msg = e.what();
-    throw Error(r.weightsPath + ": cannot load TorchScript module: " + msg.substr(0, msg.find('\n')));
+    throw Error(r.weightsPath +
+                ": cannot load TorchScript module: " + msg.substr(0, msg.find('\n')));
   }
   LoadedModel m;
   if (!r.configPath.empty()) {
@@ -282,10 +285,9 @@ void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight) {
   if (model.schedule.betas() != guide.schedule.betas())
     throw Error(who + "its noise schedule differs from the model's");
   if (a.diffusion.predictionType != b.diffusion.predictionType)
-    throw Error(who + "it predicts " + toString(b.diffusion.predictionType) +
-                ", the model " + toString(a.diffusion.predictionType));
-  if (!(std::isfinite(weight) && weight >= 0))
-    throw Error(who + "guidance weight must be >= 0");
+    throw Error(who + "it predicts " + toString(b.diffusion.predictionType) + ", the model " +
+                toString(a.diffusion.predictionType));
+  if (!(std::isfinite(weight) && weight >= 0)) throw Error(who + "guidance weight must be >= 0");
   if (guide.device != model.device) throw Error(who + "it is on another device");
   model.guide = guide.denoiser;
   model.guideName = guide.name;
@@ -385,10 +387,14 @@ LoadedModel modelFromNetwork(const std::shared_ptr<UNetImpl>& net, const ModelCo
 
 std::string toString(ModelFormat f) {
   switch (f) {
-    case ModelFormat::kSafetensors: return "safetensors";
-    case ModelFormat::kTorchCheckpoint: return "torch checkpoint";
-    case ModelFormat::kDiffusers: return "diffusers";
-    case ModelFormat::kTorchScript: return "TorchScript";
+    case ModelFormat::kSafetensors:
+      return "safetensors";
+    case ModelFormat::kTorchCheckpoint:
+      return "torch checkpoint";
+    case ModelFormat::kDiffusers:
+      return "diffusers";
+    case ModelFormat::kTorchScript:
+      return "TorchScript";
   }
   return "?";
 }

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "diffusion/denoiser.h"
-#include "model/model_config.h"
 #include "diffusion/schedule.h"
+#include "model/model_config.h"
 #include "model/state_dict.h"
 
 namespace torch::nn {
@@ -40,7 +40,7 @@ struct LoadedModel {
   std::string weightsPath;  // the file the weights came from
   int64_t parameterCount = 0;
   c10::Device device = c10::Device(c10::kCPU);
-  std::shared_ptr<void> holder;   // keeps the network alive for `denoiser`
+  std::shared_ptr<void> holder;    // keeps the network alive for `denoiser`
   std::shared_ptr<UNetImpl> unet;  // the network when it is this project's U-Net (not TorchScript)
 
   /// Autoguidance (config section `guidance`, or attachGuide): the guide's network, empty when

@@ -10,8 +10,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "io/atomic_file.h"
 #include "errors.h"
+#include "io/atomic_file.h"
 #include "model/pickle.h"
 
 namespace ddim {

@@ -36,11 +36,11 @@ at::Tensor readLatentFor(const LoadedModel& model, const std::string& path, Late
   const bool shapeOk = z.dim() == 4 && (z.size(0) == 1 || batchOk) && z.size(1) == one[1] &&
                        z.size(2) == one[2] && z.size(3) == one[3];
   if (!shapeOk) {
-    const std::string expected =
-        (count == LatentCount::kBatch ? "[B, " : "[1, ") + std::to_string(one[1]) + ", " +
-        std::to_string(one[2]) + ", " + std::to_string(one[3]) + "]";
-    throw Error(path + ": latent has shape " + c10::str(z.sizes()) + ", the model (" +
-                model.name + ") expects " + expected);
+    const std::string expected = (count == LatentCount::kBatch ? "[B, " : "[1, ") +
+                                 std::to_string(one[1]) + ", " + std::to_string(one[2]) + ", " +
+                                 std::to_string(one[3]) + "]";
+    throw Error(path + ": latent has shape " + c10::str(z.sizes()) + ", the model (" + model.name +
+                ") expects " + expected);
   }
   return z.to(model.device);
 }

@@ -42,8 +42,7 @@ Reconstruction invertAndReconstruct(const Denoiser& denoiser, const NoiseSchedul
   r.latent = invert(denoiser, schedule, x0, options, control.part(0, total), &r.inversion);
   if (onLatent) onLatent(r.latent);
   if (!reconstruct) return r;
-  r.image = sample(denoiser, schedule, r.latent, decodeOptions(options),
-                   control.part(half, total));
+  r.image = sample(denoiser, schedule, r.latent, decodeOptions(options), control.part(half, total));
   r.error = imageError(r.image, x0);
   return r;
 }

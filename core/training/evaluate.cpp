@@ -8,10 +8,10 @@
 #include <limits>
 #include <map>
 
-#include "errors.h"
 #include "diffusion/inversion.h"
 #include "diffusion/noise.h"
 #include "diffusion/sampler.h"
+#include "errors.h"
 #include "io/image_io.h"
 #include "tasks/reconstruct.h"
 

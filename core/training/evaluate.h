@@ -9,10 +9,10 @@
 
 #include "diffusion/denoiser.h"
 #include "diffusion/inversion.h"
-#include "training/frechet.h"
 #include "diffusion/run_control.h"
 #include "diffusion/schedule.h"
 #include "diffusion/timesteps.h"
+#include "training/frechet.h"
 
 namespace ddim {
 

@@ -9,11 +9,11 @@
 #include <map>
 #include <sstream>
 
+#include "diffusion/schedule.h"
 #include "errors.h"
 #include "io/image_folder.h"
 #include "model/model_loader.h"
 #include "model/safetensors.h"
-#include "diffusion/schedule.h"
 #include "model/unet.h"
 
 namespace ddim {
