@@ -31,7 +31,7 @@ std::vector<double> rowValues(const std::string& table, const std::string& label
 }
 
 TEST(EvaluateCliTest, QuickEvaluationOfTheDefaultModelShowsErrorFallingWithSteps) {
-  const std::string model = ddim::testing::pathFromEnvironment("DDIM_BUNDLED_MODEL");
+  const std::string model = ddim::testing::bundledModelDir();
   if (!QFile::exists(QString::fromStdString(model + "/model.safetensors")))
     GTEST_SKIP() << "no default model at " << model;
   if (!QFile::exists("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"))

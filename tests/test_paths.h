@@ -1,13 +1,14 @@
 #pragma once
 
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
 namespace ddim::testing {
 
-/// A path the test run gives through the environment (CTest sets them, see tests/CMakeLists.txt),
-/// so that no source or build path is compiled into a binary.
+/// A path the test run gives through the environment (CTest sets DDIM_TEST_DATA_DIR, see
+/// tests/CMakeLists.txt), so that no source or build path is compiled into a binary.
 inline std::string pathFromEnvironment(const char* name) {
   const char* value = std::getenv(name);
   if (!value || !*value)
@@ -15,9 +16,27 @@ inline std::string pathFromEnvironment(const char* name) {
   return value;
 }
 
+/// The folder of the running test executable: the build's bin/, beside `ddim`.
+inline std::filesystem::path testBinaryDir() {
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path();
+}
+
 /// tests/data in the source tree.
 inline std::string testDataDir() { return pathFromEnvironment("DDIM_TEST_DATA_DIR"); }
-/// The built `ddim` executable.
-inline std::string cliPath() { return pathFromEnvironment("DDIM_CLI"); }
+
+/// The built `ddim` executable: $DDIM_CLI, else the one beside the test executable.
+inline std::string cliPath() {
+  const char* value = std::getenv("DDIM_CLI");
+  return value && *value ? value : (testBinaryDir() / "ddim").string();
+}
+
+/// The bundled default model: $DDIM_BUNDLED_MODEL, else where the build tree mirrors the
+/// installed data (bin/../share/ddim-studio/models/emoji32).
+inline std::string bundledModelDir() {
+  const char* value = std::getenv("DDIM_BUNDLED_MODEL");
+  if (value && *value) return value;
+  return (testBinaryDir().parent_path() / "share" / "ddim-studio" / "models" / "emoji32")
+      .string();
+}
 
 }  // namespace ddim::testing
