@@ -21,8 +21,13 @@ inline std::filesystem::path testBinaryDir() {
   return std::filesystem::read_symlink("/proc/self/exe").parent_path();
 }
 
-/// tests/data in the source tree.
-inline std::string testDataDir() { return pathFromEnvironment("DDIM_TEST_DATA_DIR"); }
+/// tests/data in the source tree: $DDIM_TEST_DATA_DIR, else the link the build tree holds to it
+/// (bin/../tests/data, made by tests/CMakeLists.txt).
+inline std::string testDataDir() {
+  const char* value = std::getenv("DDIM_TEST_DATA_DIR");
+  if (value && *value) return value;
+  return (testBinaryDir().parent_path() / "tests" / "data").string();
+}
 
 /// The built `ddim` executable: $DDIM_CLI, else the one beside the test executable.
 inline std::string cliPath() {
