@@ -443,7 +443,7 @@ TEST_F(CliTest, EditMatchesTheLibraryKeepsTheMaskedOutRegionAndReportsErrors) {
   r = run("edit " + model() + image + " --noise invert --exact --steps 10 --out " + path("ei.png"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(readImage(path("ei.png")).sizes(), (std::vector<int64_t>{3, 8, 8}));
-  EXPECT_NE(r.out.find("exact inversion: worst residual"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("exact inversion: "), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("edit"), std::string::npos);  // progress
   r = run("edit " + model() + image + " --count 2 --steps 4 --quiet --out " + path("eg.png"));
   ASSERT_EQ(r.status, 0) << r.err;

@@ -25,7 +25,6 @@ struct EditArgs {
   std::optional<std::string> mask;
   std::optional<double> strength;
   std::string noise = "forward";
-  bool exact = false;
   EditOptions options;
   std::optional<double> guidance;
   int batch = 64;
@@ -33,12 +32,12 @@ struct EditArgs {
 };
 
 int runEdit(const EditArgs& a) {
-  if (a.exact && a.noise != "invert") throw UsageError("--exact needs --noise invert");
+  if (a.options.inversion.method == InversionMethod::kExact && a.noise != "invert")
+    throw UsageError("--exact needs --noise invert");
   if (!a.mask && a.options.resample > 0) throw UsageError("--resample needs --mask");
   if (!a.mask && a.options.featherPixels > 0) throw UsageError("--feather needs --mask");
   EditOptions options = a.options;
   options.noise = a.noise == "invert" ? EditNoise::kInvert : EditNoise::kForward;
-  if (a.exact) options.inversion.method = InversionMethod::kExact;
   // A mask regenerates its region from scratch unless told otherwise; SDEdit's middle ground.
   options.strength = a.strength.value_or(a.mask ? 1.0 : 0.5);
 
@@ -88,10 +87,7 @@ int runEdit(const EditArgs& a) {
   } else {
     std::printf("edit: from t = %lld of %d, %d steps down, %d network calls, guidance %g\n",
                 static_cast<long long>(report.startTimestep), T, report.steps, calls, weight);
-    if (options.inversion.method == InversionMethod::kExact && options.noise == EditNoise::kInvert)
-      std::printf("exact inversion: worst residual %.3g (%d of %d steps above tolerance)\n",
-                  report.inversion.worstResidual, report.inversion.stepsNotConverged,
-                  report.inversion.steps);
+    if (options.noise == EditNoise::kInvert) reportInversion(report.inversion, options.inversion);
   }
   return 0;
 }
@@ -131,8 +127,13 @@ Command addEditCommand(CLI::App& ddim) {
                   "forward: noise the image with the seed; invert: DDIM inversion, keeps the "
                   "content (default forward)")
       ->type_name("forward|invert")
-      ->check(CLI::IsMember({"forward", "invert"}));
-  cmd->add_flag("--exact", a->exact, "exact inversion (with --noise invert)");
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v == "forward" || v == "invert" ? std::string()
+                                                   : "expects forward or invert, got '" + v + "'";
+          },
+          ""));
+  addExactInversionOptions(*cmd, a->options.inversion);
   cmd->add_option("--resample", a->options.resample,
                   "RePaint: redo each step J times from q(x_t | x_s) (with --mask; default 0)")
       ->type_name("J")
