@@ -40,8 +40,7 @@ inline std::string cliPath() {
 inline std::string bundledModelDir() {
   const char* value = std::getenv("DDIM_BUNDLED_MODEL");
   if (value && *value) return value;
-  return (testBinaryDir().parent_path() / "share" / "ddim-studio" / "models" / "emoji32")
-      .string();
+  return (testBinaryDir().parent_path() / "share" / "ddim-studio" / "models" / "emoji32").string();
 }
 
 }  // namespace ddim::testing
