@@ -24,6 +24,13 @@ struct EvaluateArgs {
   std::string data;
   bool quick = false;
   std::vector<int> reconSteps;  // empty: the defaults
+  std::vector<int> exactSteps;  // empty: the defaults
+  bool noExact = false;
+  InvertOptions exact = [] {
+    InvertOptions o;
+    o.method = InversionMethod::kExact;
+    return o;
+  }();
   std::optional<int> reconImages;
   std::vector<int> fdSteps;
   std::vector<double> etas;
@@ -38,11 +45,13 @@ struct EvaluateArgs {
   std::optional<std::string> out;
 };
 
-std::string num3(double v) {
+std::string num(const char* format, double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::snprintf(buf, sizeof buf, format, v);
   return buf;
 }
+
+std::string num3(double v) { return num("%.3f", v); }
 
 // The paper's two expectations, stated as measured.
 std::string verdicts(const std::vector<ReconstructionRow>& rows,
@@ -86,6 +95,9 @@ int runEvaluate(const EvaluateArgs& a) {
   q.seed = a.seed;
   q.skip = a.skip;
   const int reconImages = a.reconImages.value_or(quick ? 8 : 0);
+  const std::vector<int> exactSteps = !a.exactSteps.empty() ? a.exactSteps
+                                      : quick               ? std::vector<int>{10}
+                                                            : std::vector<int>{10, 20, 50, 100};
 
   const LoadedModel model = loadModelFromArgs(a.model);
   // Table 1 in the paper's form unless asked: the model alone, whatever its own default.
@@ -134,6 +146,25 @@ int runEvaluate(const EvaluateArgs& a) {
                                                 r.steps, r.mse, r.psnr, r.seconds);
                                });
     emit(reconstructionTable(rows) + "\n");
+    if (!a.noExact) {
+      InvertOptions exact = a.exact;
+      exact.skip = q.skip;
+      emit(
+          "Exact inversion (each step solved so that the DDIM step from it lands on the previous "
+          "point: fixed point with Anderson acceleration, tolerance " +
+          num("%.2g", exact.tolerance) + " RMS, at most " + std::to_string(exact.maxIterations) +
+          " calls a step), then the same plain DDIM sampling, on the same images:\n\n");
+      const std::vector<ReconstructionRow> exactRows = evaluateReconstruction(
+          model.denoiser, model.schedule, test, exactSteps, exact, q.batchSize, {},
+          [&](const ReconstructionRow& r) {
+            if (!quiet)
+              std::fprintf(stderr,
+                           "exact S=%d: PSNR %.2f dB, worst %.2f dB, %.2f calls a step "
+                           "(%.0f s)\n",
+                           r.steps, r.psnr, r.worstPsnr, r.callsPerStep, r.seconds);
+          });
+      emit(reconstructionTable(exactRows, true) + "\n");
+    }
   }
   std::vector<SampleQualityCell> cells;
   if (!a.noFd) {
@@ -185,6 +216,20 @@ Command addEvaluateCommand(CLI::App& ddim) {
       ->type_name("L")
       ->delimiter(',')
       ->check(atLeast(1));
+  cmd->add_option("--exact-steps", a->exactSteps,
+                  "S for the exact-inversion rows of Table 2 (default 10,20,50,100; quick: 10)")
+      ->type_name("L")
+      ->delimiter(',')
+      ->check(atLeast(1));
+  cmd->add_flag("--no-exact", a->noExact, "leave out the exact-inversion rows");
+  cmd->add_option("--tolerance", a->exact.tolerance,
+                  "exact rows: a step is done when sampling it back misses by less (RMS)")
+      ->type_name("R")
+      ->check(inRange(1e-9, 1));
+  cmd->add_option("--iterations", a->exact.maxIterations,
+                  "exact rows: network calls a step, at most")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100));
   cmd->add_option("--recon-images", a->reconImages,
                   "evenly spaced held-out images to reconstruct (default all; quick: 8)")
       ->type_name("N")
@@ -198,7 +243,7 @@ Command addEvaluateCommand(CLI::App& ddim) {
       ->delimiter(',')
       ->check(inRange(0, 1));
   cmd->add_flag("--no-sigma-hat", a->noSigmaHat, "leave out the sigma-hat row");
-  cmd->add_flag("--no-recon", a->noRecon, "leave out Table 2");
+  cmd->add_flag("--no-recon", a->noRecon, "leave out Table 2 (and its exact-inversion rows)");
   cmd->add_flag("--no-fd", a->noFd, "leave out Table 1");
   cmd->add_option("--samples", a->samples, "samples per cell (default 1000; quick: 100)")
       ->type_name("N")
