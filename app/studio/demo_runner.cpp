@@ -11,6 +11,8 @@
 
 #include "app_menus.h"
 #include "compare_panel.h"
+#include "edit_canvas.h"
+#include "edit_panel.h"
 #include "image_view.h"
 #include "interpolation_panel.h"
 #include "invert_panel.h"
@@ -140,6 +142,28 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
        },
        [w, interp] { return !w->busy() && interp->shownAlpha() == interp->alpha(); },
        QStringLiteral("main.png")},
+      {QStringLiteral("edit"),
+       [w] {
+         // The face flow: a yellow disc with two dark dots on white, strength 0.5, 4 seeds.
+         EditPanel* edit = w->editPanel();
+         w->tabs()->setCurrentWidget(edit);
+         edit->newImage();
+         EditCanvas* canvas = edit->canvas();
+         const double c = canvas->image().width() / 2.0;
+         canvas->setTool(EditTool::kBrush);
+         canvas->setColor(QColor(250, 205, 40));
+         canvas->setBrushSize(static_cast<int>(c * 1.6));
+         canvas->stroke({QPointF(c, c)});
+         canvas->setColor(QColor(60, 40, 20));
+         canvas->setBrushSize(std::max(2, static_cast<int>(c / 4)));
+         canvas->stroke({QPointF(c * 0.7, c * 0.8)});
+         canvas->stroke({QPointF(c * 1.3, c * 0.8)});
+         edit->setStrength(0.5);
+         edit->setSeed(0);
+         edit->setCount(4);
+         w->runEdit();
+       },
+       idle, QStringLiteral("05-edit.png")},
   };
   connect(&timer_, &QTimer::timeout, this, &DemoRunner::poll);
 }
