@@ -233,8 +233,8 @@ void EditCanvas::paintEvent(QPaintEvent* /*event*/) {
     return;
   }
   const QRect target = rect();
-  const bool before = showBefore_ && !before_.isNull();
-  p.drawImage(target, before ? before_ : state_.image);
+  const bool before = showBefore_;
+  p.drawImage(target, !before ? state_.image : before_.isNull() ? state_.original : before_);
   if (!before) p.drawImage(target, overlay_);
   if (before) {
     p.setPen(Qt::white);

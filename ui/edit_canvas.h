@@ -58,7 +58,7 @@ class EditCanvas : public QWidget {
   /// The largest zoom level at which the image fits in `area`.
   [[nodiscard]] double fitZoom(const QSize& area) const;
 
-  /// Shows `before` in place of the image while `on` (before/after comparison).
+  /// Shows `before` (null: the original) in place of the image while `on` (before/after).
   void setBeforeImage(const QImage& before);
   void setShowBefore(bool on);
   [[nodiscard]] bool showingBefore() const { return showBefore_; }

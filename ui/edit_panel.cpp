@@ -39,8 +39,11 @@ enum class NoiseChoice { kForward, kInvert, kInvertExact };
 
 QIcon thumbnailIcon(const QImage& image) {
   const int factor = std::max(1, kThumbSize / std::max(1, std::max(image.width(), image.height())));
-  return QIcon(QPixmap::fromImage(
-      image.scaled(image.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation)));
+  const QPixmap pixmap = QPixmap::fromImage(
+      image.scaled(image.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation));
+  QIcon icon(pixmap);
+  icon.addPixmap(pixmap, QIcon::Selected);  // the chosen result keeps its true colours
+  return icon;
 }
 
 QLabel* makeStatusLine(QWidget* parent) {

@@ -142,7 +142,7 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
        },
        [w, interp] { return !w->busy() && interp->shownAlpha() == interp->alpha(); },
        QStringLiteral("main.png")},
-      {QStringLiteral("edit"),
+      {QStringLiteral("edit paint"),
        [w] {
          // The face flow: a yellow disc with two dark dots on white, strength 0.5, 4 seeds.
          EditPanel* edit = w->editPanel();
@@ -158,12 +158,19 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
          canvas->setBrushSize(std::max(2, static_cast<int>(c / 4)));
          canvas->stroke({QPointF(c * 0.7, c * 0.8)});
          canvas->stroke({QPointF(c * 1.3, c * 0.8)});
-         edit->setStrength(0.5);
          edit->setSeed(0);
          edit->setCount(4);
-         w->runEdit();
+         edit->setStrength(0.45);
        },
-       idle, QStringLiteral("05-edit.png")},
+       [w] { return w->editPanel()->previewView()->caption().startsWith("strength 0.45"); },
+       {}},
+      {QStringLiteral("edit strength"),
+       [w] { w->editPanel()->setStrength(0.5); },
+       [w] { return w->editPanel()->previewView()->caption().startsWith("strength 0.50"); },
+       {}},
+      {QStringLiteral("edit apply"), [w] { w->runEdit(); }, idle, {}},
+      {QStringLiteral("edit choose"), [w] { w->editPanel()->chooseResult(2); }, idle,
+       QStringLiteral("05-edit.png")},
   };
   connect(&timer_, &QTimer::timeout, this, &DemoRunner::poll);
 }
@@ -217,6 +224,11 @@ void DemoRunner::poll() {
       std::printf(" %.0f", exact[i]);
     }
     std::printf("\n");
+  }
+  if (stage.name.startsWith(QStringLiteral("edit"))) {
+    std::printf("demo: edit preview: %s; %s\n",
+                qPrintable(window_->editPanel()->previewView()->caption()),
+                qPrintable(window_->editPanel()->statusText()));
   }
   if (!stage.grabFile.isEmpty()) grab(stage.grabFile);
   ++index_;

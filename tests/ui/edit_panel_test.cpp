@@ -117,6 +117,27 @@ TEST(EditCanvasTest, EraserPaintsTheOriginalBack) {
   EXPECT_EQ(panel.undoStack()->undoText(), QStringLiteral("Erase"));
 }
 
+TEST(EditCanvasTest, HoldingBeforeShowsTheOriginalThenTheEdit) {
+  EditPanel panel;
+  panel.resize(900, 700);
+  panel.show();
+  panel.onImageLoaded(infoFor(picture16()));
+  EditCanvas* canvas = panel.canvas();
+  canvas->setZoom(4);
+  const QRgb original = canvas->image().pixel(8, 8);
+  canvas->setColor(QColor::fromRgb(kRed));
+  canvas->setBrushSize(6);
+  canvas->stroke({QPointF(8, 8)});
+  const QPoint centre(8 * 4 + 2, 8 * 4 + 2);  // model pixel (8, 8) on screen
+  EXPECT_EQ(canvas->grab().toImage().pixel(centre), kRed);
+  QTest::keyPress(canvas, Qt::Key_Backslash);
+  EXPECT_TRUE(canvas->showingBefore());
+  EXPECT_EQ(canvas->grab().toImage().pixel(centre), original);
+  QTest::keyRelease(canvas, Qt::Key_Backslash);
+  EXPECT_FALSE(canvas->showingBefore());
+  EXPECT_EQ(canvas->grab().toImage().pixel(centre), kRed);
+}
+
 TEST(EditCanvasTest, EyedropperPicksThePixelsColourWithoutAnUndoStep) {
   EditPanel panel;
   panel.onImageLoaded(infoFor(picture16()));
