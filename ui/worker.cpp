@@ -183,6 +183,7 @@ quint64 Worker::requestEditPreview(EditRequest request) {
   request.options.count = 1;
   pendingPreview_ = request;
   previewAbort_.store(true);  // the running preview is out of date
+  pathAbort_.store(true);     // a preview goes before the background cache, as the slider
   if (!previewQueued_) {
     previewQueued_ = true;
     QMetaObject::invokeMethod(this, &Worker::processEditPreview, Qt::QueuedConnection);
@@ -521,6 +522,10 @@ void Worker::continuePath() {
   {
     QMutexLocker lock(&sliderMutex_);
     sliderWaiting = sliderQueued_;
+  }
+  {
+    QMutexLocker lock(&previewMutex_);
+    sliderWaiting = sliderWaiting || previewQueued_;
   }
   if (sliderWaiting || issued_.load() > begun_.load()) {  // let them go first
     QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);
