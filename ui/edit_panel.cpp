@@ -31,7 +31,7 @@
 #include "image_view.h"
 
 namespace {
-constexpr int kThumbSize = 72;
+constexpr int kThumbSize = 64;
 constexpr int kPreviewDelayMs = 40;  // debounce: a preview starts once the slider rests this long
 
 /// How the edit reaches its start: the combo's items.
@@ -69,7 +69,7 @@ EditPanel::EditPanel(QWidget* parent) : QWidget(parent) {
   preview_ = new ImageView(tr("Preview"), this);
   preview_->setPlaceholder(tr("Move the strength slider"));
   preview_->setCaptionLines(1);
-  preview_->setFixedHeight(190);
+  preview_->setFixedHeight(136);
 
   // Tools.
   auto* tools = new QButtonGroup(this);
@@ -101,7 +101,8 @@ EditPanel::EditPanel(QWidget* parent) : QWidget(parent) {
   brushSize_->setRange(1, 256);
   brushSize_->setSuffix(tr(" px"));
   brushSize_->setValue(canvas_->brushSize());
-  brushSize_->setToolTip(tr("Brush diameter in image pixels"));
+  brushSize_->setToolTip(tr("Brush size: its diameter in image pixels"));
+  brushSize_->setAccessibleName(tr("Brush size"));
   connect(brushSize_, &QSpinBox::valueChanged, canvas_, &EditCanvas::setBrushSize);
   auto* newImage = new QToolButton(this);
   newImage->setText(tr("New"));
@@ -140,16 +141,17 @@ EditPanel::EditPanel(QWidget* parent) : QWidget(parent) {
   toolRow->addSpacing(8);
   for (QToolButton* b : {brush, eraser, picker, mask, maskEraser}) toolRow->addWidget(b);
   toolRow->addWidget(colorButton_);
-  toolRow->addWidget(new QLabel(tr("Size"), this));
   toolRow->addWidget(brushSize_);
   toolRow->addWidget(clearMask);
   toolRow->addWidget(invertMask);
   toolRow->addStretch(1);
-  toolRow->addWidget(before);
-  toolRow->addWidget(zoomOut);
-  toolRow->addWidget(zoomLabel_);
-  toolRow->addWidget(zoomIn);
-  toolRow->addWidget(fit);
+  auto* viewRow = new QHBoxLayout;  // in the side column: the tool row fits a narrow window
+  viewRow->addWidget(before);
+  viewRow->addStretch(1);
+  viewRow->addWidget(zoomOut);
+  viewRow->addWidget(zoomLabel_);
+  viewRow->addWidget(zoomIn);
+  viewRow->addWidget(fit);
   canvasButtons_ = {brush,        eraser,    picker,     mask,  maskEraser,
                     colorButton_, clearMask, invertMask, before};
 
@@ -264,7 +266,7 @@ EditPanel::EditPanel(QWidget* parent) : QWidget(parent) {
   results_->setWrapping(false);
   results_->setMovement(QListView::Static);
   results_->setIconSize(QSize(kThumbSize, kThumbSize));
-  results_->setFixedHeight(kThumbSize + 2 * results_->fontMetrics().height() + 16);
+  results_->setFixedHeight(kThumbSize + results_->fontMetrics().height() + 18);
   results_->setToolTip(tr("The last edit's results; click one to make it the image"));
   results_->setAccessibleName(tr("Results"));
   connect(results_, &QListWidget::itemClicked, this,
@@ -272,12 +274,13 @@ EditPanel::EditPanel(QWidget* parent) : QWidget(parent) {
   status_ = makeStatusLine(this);
 
   auto* side = new QVBoxLayout;
+  side->addLayout(viewRow);
   side->addWidget(preview_);
   side->addWidget(new QLabel(tr("History"), this));
   side->addWidget(history_, 1);
   auto* sideWidget = new QWidget(this);
   sideWidget->setLayout(side);
-  sideWidget->setFixedWidth(210);
+  sideWidget->setFixedWidth(220);
   side->setContentsMargins(0, 0, 0, 0);
   auto* middle = new QHBoxLayout;
   middle->addWidget(scroll_, 1);

@@ -83,6 +83,16 @@ TEST(EditCanvasTest, StrokeChangesTheCanvasAndUndoRestoresItExactly) {
   EXPECT_EQ(canvas->image(), painted);
 }
 
+TEST(EditCanvasTest, ThePanelFitsTheWindowsSmallestSize) {
+  EditPanel panel;
+  panel.onImageLoaded(infoFor(picture16()));
+  // The smallest window is 900 px wide, and the image panel beside the tabs shrinks to about 110;
+  // the default window is 760 px high, of which menus, the model line, the tab bar, the job bar
+  // and the status bar take about 160.
+  EXPECT_LE(panel.minimumSizeHint().width(), 720);
+  EXPECT_LE(panel.minimumSizeHint().height(), 560);
+}
+
 TEST(EditCanvasTest, MouseDragPaintsAsAPersonWould) {
   EditPanel panel;
   panel.resize(900, 700);
