@@ -389,10 +389,10 @@ void EditPanel::pushState(const QString& text, const CanvasState& before,
   undo_->push(new CanvasCommand(canvas_, text, before, after));
 }
 
-void EditPanel::onImageLoaded(const ImageInfo& info) {
+void EditPanel::onImageLoaded(const ImageInfo& info, bool opened) {
   if (info.modelView.isNull()) return;
   const CanvasState fresh = EditCanvas::freshState(info.modelView);
-  if (canvas_->hasImage() && canvas_->state().original == fresh.original) return;  // the same
+  if (!opened && canvas_->hasImage() && canvas_->image().size() == fresh.image.size()) return;
   if (canvas_->hasImage() && canvas_->image().size() != fresh.image.size()) {
     undo_->clear();  // another resolution: the old steps no longer fit the model
   }

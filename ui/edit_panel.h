@@ -41,9 +41,11 @@ class EditPanel : public QWidget {
   void setState(bool model, bool busy);
   /// The size of a new canvas.
   void setModelResolution(int resolution);
-  /// An image was opened (or the model changed what it sees): it becomes the canvas, as an
-  /// undoable step. Without a model view the canvas stays as it is.
-  void onImageLoaded(const ImageInfo& info);
+  /// An image was opened (`opened`), or a new model sees the open image anew: an opened image
+  /// becomes the canvas, as an undoable step; a model's view only when the canvas is empty or at
+  /// another resolution, so that loading a model keeps the work. Without a model view (no model)
+  /// the canvas stays as it is.
+  void onImageLoaded(const ImageInfo& info, bool opened = true);
   /// A white canvas at the model's resolution, as an undoable step.
   void newImage();
   void showResult(const EditResult& result);

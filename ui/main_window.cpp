@@ -199,7 +199,7 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::modelLoaded, this, &MainWindow::onModelLoaded);
   connect(w, &Worker::imageLoaded, this, [this](const ImageInfo& info) {
     imagePanel_->showImage(info);
-    editPanel_->onImageLoaded(info);
+    editPanel_->onImageLoaded(info, runningJob_ == JobKind::kLoadImage);
     if (!pendingImagePath_.isEmpty()) settings_->addRecentImage(pendingImagePath_);
     pendingImagePath_.clear();
     updateState();

@@ -364,6 +364,23 @@ TEST_F(EditWindowTest, AMaskedEditKeepsTheRestOfTheImage) {
   EXPECT_TRUE(canvas->hasMask());  // kept for another try
 }
 
+TEST_F(EditWindowTest, LoadingAModelKeepsThePaintingReopeningTheImageStartsAgain) {
+  EditCanvas* canvas = panel_->canvas();
+  const QImage opened = canvas->image();
+  canvas->setColor(QColor::fromRgb(kRed));
+  canvas->stroke({QPointF(8, 8)});
+  const QImage painted = canvas->image();
+  ModelRequest model;
+  model.folder = dir_->filePath(QStringLiteral("tiny"));
+  ASSERT_TRUE(runJob(JobKind::kLoadModel, [&] { window_->openModel(model); }));
+  EXPECT_EQ(canvas->image(), painted);
+  ASSERT_TRUE(runJob(JobKind::kLoadImage,
+                     [&] { window_->openImageFile(dir_->filePath(QStringLiteral("disc.png"))); }));
+  EXPECT_EQ(canvas->image(), opened);
+  panel_->undoStack()->undo();  // opening is a step too
+  EXPECT_EQ(canvas->image(), painted);
+}
+
 TEST_F(EditWindowTest, CancelLeavesTheImageAndNoResults) {
   EditCanvas* canvas = panel_->canvas();
   const QImage before = canvas->image();
