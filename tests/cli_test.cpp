@@ -357,6 +357,21 @@ TEST_F(CliTest, OptionFormsHelpAndRangeChecks) {
   EXPECT_NE(r.out.find("exit status"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, EditHelpNamesTheChoicesAndBenchTimesEdits) {
+  Result r = run("edit --help");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("--noise forward|invert"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--iterations N "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(":INT"), std::string::npos) << r.out;  // no CLI11 type suffix
+  r = run("bench " + model() + " --steps 10 --calls 1 --edit-runs 1 --edit-counts 1 3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Strength 0.5 over 10 steps of T = 100: t0 = 50, the steps at 50, 40, ..., 0.
+  EXPECT_NE(r.out.find("edit, strength 0.5 (t0 = 50, 6 steps down), 10-step sequence, 1 result:"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("10-step sequence, 3 results: median"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, OtherErrorsExitOneWithOneClearLine) {
   Result r =
       run("sample --model " + path("nowhere") + " --seed 1 --steps 5 --out " + path("x.npy"));

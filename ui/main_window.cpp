@@ -16,6 +16,7 @@
 #include "app_menus.h"
 #include "app_settings.h"
 #include "compare_panel.h"
+#include "edit_panel.h"
 #include "exporter.h"
 #include "image_panel.h"
 #include "image_view.h"
@@ -63,6 +64,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   interpPanel_->restore(*settings_);
   samplePanel_->restore(*settings_);
   comparePanel_->restore(*settings_);
+  editPanel_->restore(*settings_);
   if (!restoreGeometry(settings_->value(QStringLiteral("window/geometry")).toByteArray())) {
     resize(1180, 760);
   }
@@ -97,6 +99,8 @@ void MainWindow::buildLayout() {
   tabs_->addTab(interpPanel_, tr("Latents && Interpolation"));
   tabs_->addTab(samplePanel_, tr("Sample"));
   tabs_->addTab(comparePanel_, tr("Compare Steps"));
+  editPanel_ = new EditPanel(this);
+  tabs_->addTab(editPanel_, tr("Edit"));
 
   auto* splitter = new QSplitter(Qt::Horizontal, this);
   splitter->addWidget(imagePanel_);
@@ -146,6 +150,18 @@ void MainWindow::buildLayout() {
     connect(panel, &LatentPanel::saveNpyRequested, this, &MainWindow::saveLatent);
   }
   connect(jobBar_, &JobBar::cancelRequested, this, &MainWindow::cancelJob);
+  connect(editPanel_, &EditPanel::applyRequested, this, &MainWindow::runEdit);
+  connect(editPanel_, &EditPanel::previewRequested, this, [this] {
+    editPanel_->setPreviewGeneration(host_->requestEditPreview(editPanel_->request()));
+  });
+  connect(editPanel_, &EditPanel::invertRequested, this,
+          [this](LatentSlot slot, const QImage& image) {
+            InvertRequest request = invertPanel_->request();
+            request.target = slot;
+            request.image = image;
+            host_->invert(request);
+          });
+  connect(editPanel_, &EditPanel::exportRequested, this, exportSlot);
 }
 
 void MainWindow::connectWorker() {
@@ -167,6 +183,7 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::preview, this, [this](const QImage& image) {
     jobBar_->onPreview(image);
     if (runningJob_ == JobKind::kSample) samplePanel_->showPreview(image);
+    if (runningJob_ == JobKind::kEdit) editPanel_->showJobPreview(image);
   });
   connect(w, &Worker::finished, this,
           [this](JobKind kind) { onJobEnded(kind, tr("%1: done").arg(jobTitle(kind)), true); });
@@ -182,6 +199,7 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::modelLoaded, this, &MainWindow::onModelLoaded);
   connect(w, &Worker::imageLoaded, this, [this](const ImageInfo& info) {
     imagePanel_->showImage(info);
+    editPanel_->onImageLoaded(info, runningJob_ == JobKind::kLoadImage);
     if (!pendingImagePath_.isEmpty()) settings_->addRecentImage(pendingImagePath_);
     pendingImagePath_.clear();
     updateState();
@@ -204,6 +222,9 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::pathSpacing, interpPanel_, &InterpolationPanel::onPathSpacing);
   connect(w, &Worker::sliderFailed, interpPanel_, &InterpolationPanel::onSliderFailed);
   connect(w, &Worker::filmstripReady, exporter_, &Exporter::writeFilmstrip);
+  connect(w, &Worker::edited, editPanel_, &EditPanel::showResult);
+  connect(w, &Worker::editPreview, editPanel_, &EditPanel::onEditPreview);
+  connect(w, &Worker::editPreviewFailed, editPanel_, &EditPanel::onEditPreviewFailed);
 }
 
 void MainWindow::loadStartupModel(const MainWindowOptions& options) {
@@ -257,6 +278,7 @@ void MainWindow::onModelLoaded(const ModelInfo& info) {
   }
   invertPanel_->clearResult();
   invertPanel_->setModelResolution(info.resolution);
+  editPanel_->setModelResolution(info.resolution);
   interpPanel_->onModelLoaded();
   samplePanel_->setGuide(info.guide, info.guidance);
   suggestGuidance();
@@ -390,6 +412,8 @@ void MainWindow::runCompare() {
   host_->compare(CompareRequest::of(sampleRequest(), counts));
 }
 
+void MainWindow::runEdit() { host_->edit(editPanel_->request()); }
+
 void MainWindow::latentFromSeed(LatentSlot slot, quint64 seed) {
   host_->setLatent(LatentRequest::fromSeed(slot, seed));
 }
@@ -428,6 +452,8 @@ void MainWindow::exportCurrent() {
     exportImage(interpPanel_->frameView()->image(), QStringLiteral("interpolation.png"));
   } else if (tab == samplePanel_) {
     exportImage(samplePanel_->resultView()->image(), QStringLiteral("sample.png"));
+  } else if (tab == editPanel_) {
+    exportImage(editPanel_->canvas()->image(), QStringLiteral("edited.png"));
   } else {
     exportImage(comparePanel_->gridImage(), QStringLiteral("step-comparison.png"));
   }
@@ -495,6 +521,7 @@ void MainWindow::updateState() {
   interpPanel_->setState(model, b);
   samplePanel_->setState(model, b);
   comparePanel_->setState(model, b);
+  editPanel_->setState(model, b);
   menus_->setState(model, imagePanel_->hasImage(), b);
 }
 
@@ -505,6 +532,7 @@ void MainWindow::saveSettings() {
   interpPanel_->save(*settings_);
   samplePanel_->save(*settings_);
   comparePanel_->save(*settings_);
+  editPanel_->save(*settings_);
   settings_->sync();
 }
 

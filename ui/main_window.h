@@ -10,6 +10,7 @@
 class AppMenus;
 class AppSettings;
 class ComparePanel;
+class EditPanel;
 class Exporter;
 class ImagePanel;
 class InterpolationPanel;
@@ -48,6 +49,8 @@ class MainWindow : public QMainWindow {
   void runInvert();
   void runSample();
   void runCompare();
+  /// The Edit tab's Apply.
+  void runEdit();
   void latentFromSeed(LatentSlot slot, quint64 seed);
   void openLatent(LatentSlot slot);
   void saveLatent(LatentSlot slot);
@@ -75,6 +78,7 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] InterpolationPanel* interpolationPanel() const { return interpPanel_; }
   [[nodiscard]] SamplePanel* samplePanel() const { return samplePanel_; }
   [[nodiscard]] ComparePanel* comparePanel() const { return comparePanel_; }
+  [[nodiscard]] EditPanel* editPanel() const { return editPanel_; }
 
  Q_SIGNALS:
   /// After the window has shown the end of a job.
@@ -113,6 +117,7 @@ class MainWindow : public QMainWindow {
   InterpolationPanel* interpPanel_ = nullptr;
   SamplePanel* samplePanel_ = nullptr;
   ComparePanel* comparePanel_ = nullptr;
+  EditPanel* editPanel_ = nullptr;
   JobBar* jobBar_ = nullptr;
 
   std::optional<ModelInfo> model_;

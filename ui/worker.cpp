@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "diffusion/edit.h"
 #include "diffusion/interpolation.h"
 #include "diffusion/noise.h"
 #include "diffusion/sampler.h"
@@ -32,6 +33,43 @@
 namespace {
 
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+
+/// An image from the window at the model's resolution: [1, 3, S, S] in model space on `device`.
+at::Tensor modelInput(const QImage& image, int size, const c10::Device& device) {
+  const at::Tensor view = ddim::cropAndResize(qImageToRgb01(image), size);
+  return (view * 2 - 1).unsqueeze(0).to(device);
+}
+
+/// A regeneration mask from the window (white = regenerate) at the model's resolution:
+/// [1, 1, S, S] in [0, 1] on `device`, or an undefined tensor when no pixel is to be regenerated.
+at::Tensor modelMask(const QImage& mask, int size, const c10::Device& device) {
+  if (mask.isNull()) return {};
+  const at::Tensor m = ddim::cropAndResize(qImageToRgb01(mask), size).mean(0, /*keepdim=*/true);
+  if (m.max().item<float>() <= 0.0f) return {};
+  return m.unsqueeze(0).to(device);
+}
+
+/// The edit's two networks: guided by the model's own weight when it starts from forward noise;
+/// the model alone when it inverts, so that an inverted image decodes to itself (as `ddim edit`).
+ddim::EditDenoisers editDenoisers(const ddim::LoadedModel& m, const ddim::EditOptions& o) {
+  return {m.sampling(o.noise == ddim::EditNoise::kInvert ? 1.0 : m.guidance), m.denoiser};
+}
+
+/// Runs the edit that `request` describes.
+at::Tensor runEdit(const ddim::LoadedModel& m, const EditRequest& request,
+                   const ddim::EditOptions& options, const ddim::RunControl& control,
+                   ddim::EditReport* report, bool* masked = nullptr) {
+  if (request.image.isNull())
+    throw ddim::Error("no image to edit: open an image or start a new one");
+  const int size = m.config.imageSize;
+  const at::Tensor x0 = modelInput(request.image, size, m.device);
+  const at::Tensor mask = modelMask(request.mask, size, m.device);
+  const ddim::EditDenoisers denoisers = editDenoisers(m, options);
+  if (masked) *masked = mask.defined();
+  return mask.defined()
+             ? ddim::regenerateMasked(denoisers, m.schedule, x0, mask, options, control, report)
+             : ddim::strengthEdit(denoisers, m.schedule, x0, options, control, report);
+}
 
 /// The reason of the exception being handled, for the window.
 QString describeCurrentException() {
@@ -109,7 +147,8 @@ Worker::Worker(QObject* parent) : QObject(parent), state_(std::make_unique<State
 Worker::~Worker() = default;
 
 quint64 Worker::issueTicket() {
-  pathAbort_.store(true);  // a job is coming: the background cache gives way
+  pathAbort_.store(true);  // a job is coming: the background cache and a preview give way
+  previewAbort_.store(true);
   return ++issued_;
 }
 
@@ -122,6 +161,7 @@ void Worker::cancel() {
 void Worker::stop() {
   stopping_.store(true);
   pathAbort_.store(true);
+  previewAbort_.store(true);
   cancel();
 }
 
@@ -135,6 +175,20 @@ quint64 Worker::requestSlider(SliderRequest request) {
     QMetaObject::invokeMethod(this, &Worker::processSlider, Qt::QueuedConnection);
   }
   return request.generation;
+}
+
+quint64 Worker::requestEditPreview(EditRequest request) {
+  QMutexLocker lock(&previewMutex_);
+  request.ticket = ++previewGeneration_;  // a preview's ticket is its generation
+  request.options.count = 1;
+  pendingPreview_ = request;
+  previewAbort_.store(true);  // the running preview is out of date
+  pathAbort_.store(true);     // a preview goes before the background cache, as the slider
+  if (!previewQueued_) {
+    previewQueued_ = true;
+    QMetaObject::invokeMethod(this, &Worker::processEditPreview, Qt::QueuedConnection);
+  }
+  return request.ticket;
 }
 
 quint64 Worker::newPathGeneration() {
@@ -243,7 +297,10 @@ void Worker::invert(const InvertRequest& request) {
   runJob(JobKind::kInvert, request.ticket, [&] {
     State& s = *state_;
     const auto& m = s.requireModel();
-    if (!s.x0.defined()) throw ddim::Error("no image to invert: open an image first");
+    const at::Tensor x0 =
+        request.image.isNull() ? s.x0 : modelInput(request.image, m.config.imageSize, m.device);
+    if (!x0.defined()) throw ddim::Error("no image to invert: open an image first");
+    const QString name = request.image.isNull() ? s.imageName : tr("the edited image");
     const int steps = request.options.steps;
     request.options.validate(m.schedule.numTimesteps());
     JobMeter meter(this, JobKind::kInvert,
@@ -251,12 +308,12 @@ void Worker::invert(const InvertRequest& request) {
                                              /*reconstruct=*/true));
     QImage latentImage;
     const ddim::Reconstruction r = ddim::invertAndReconstruct(
-        m, s.x0, request.options, /*reconstruct=*/true, meter.control(&cancel_),
+        m, x0, request.options, /*reconstruct=*/true, meter.control(&cancel_),
         [&](const at::Tensor& z) {
           s.latent(request.target) = z;
           latentImage = toQImage(ddim::visualiseLatent(z));
           Q_EMIT latentChanged(LatentInfo{request.target, latentImage,
-                                          tr("inverted %1, %2 steps").arg(s.imageName).arg(steps)});
+                                          tr("inverted %1, %2 steps").arg(name).arg(steps)});
         });
     InvertResult result;
     result.target = request.target;
@@ -368,6 +425,53 @@ void Worker::filmstrip(const FilmstripRequest& request) {
   });
 }
 
+void Worker::edit(const EditRequest& request) {
+  runJob(JobKind::kEdit, request.ticket, [&] {
+    const auto& m = state_->requireModel();
+    const ddim::EditOptions& o = request.options;
+    const int T = m.schedule.numTimesteps();
+    o.validate(T);
+    JobMeter meter(this, JobKind::kEdit, ddim::countEditSteps(o, T));
+    ddim::EditReport report;
+    EditResult result;
+    const at::Tensor x = runEdit(m, request, o, meter.control(&cancel_), &report, &result.masked);
+    for (int64_t i = 0; i < x.size(0); ++i) result.images.push_back(modelSpaceToQImage(x[i]));
+    result.input = request.image;
+    result.strength = o.strength;
+    result.seed = o.seed;
+    result.startTimestep = static_cast<int>(report.startTimestep);
+    result.networkCalls = report.networkCalls;
+    result.seconds = meter.seconds();
+    Q_EMIT edited(result);
+  });
+}
+
+void Worker::processEditPreview() {
+  EditRequest r;
+  {
+    QMutexLocker lock(&previewMutex_);
+    r = pendingPreview_;
+    previewQueued_ = false;
+    previewAbort_.store(false);
+  }
+  if (stopping_.load() || issued_.load() > begun_.load()) return;  // a job waits: it goes first
+  QElapsedTimer timer;
+  timer.start();
+  try {
+    c10::InferenceMode guard;
+    const auto& m = state_->requireModel();
+    r.options.validate(m.schedule.numTimesteps());
+    ddim::RunControl control;
+    control.cancel = &previewAbort_;
+    const at::Tensor x = runEdit(m, r, r.options, control, nullptr);
+    Q_EMIT editPreview(EditPreview{r.ticket, modelSpaceToQImage(x), r.options.strength,
+                                   timer.nsecsElapsed() / 1e6});
+  } catch (const ddim::Cancelled&) {
+  } catch (...) {
+    Q_EMIT editPreviewFailed(describeCurrentException());
+  }
+}
+
 void Worker::processSlider() {
   SliderRequest r;
   {
@@ -418,6 +522,10 @@ void Worker::continuePath() {
   {
     QMutexLocker lock(&sliderMutex_);
     sliderWaiting = sliderQueued_;
+  }
+  {
+    QMutexLocker lock(&previewMutex_);
+    sliderWaiting = sliderWaiting || previewQueued_;
   }
   if (sliderWaiting || issued_.load() > begun_.load()) {  // let them go first
     QMetaObject::invokeMethod(this, &Worker::continuePath, Qt::QueuedConnection);

@@ -34,6 +34,10 @@ class Worker : public QObject {
   quint64 requestSlider(SliderRequest request);
   /// A new generation for the background path cache; the old one stops at its next network call.
   [[nodiscard]] quint64 newPathGeneration();
+  /// Latest wins, as requestSlider: one result of `request` (count 1) for the Edit tab's strength
+  /// slider. A newer preview or any job stops the running one at its next network call. Returns
+  /// the preview's generation.
+  quint64 requestEditPreview(EditRequest request);
 
  public Q_SLOTS:
   /// Chooses the device ("auto", "cpu", "cuda", "cuda:N") and the CPU thread count (<= 0: all
@@ -46,6 +50,8 @@ class Worker : public QObject {
   void sample(const SampleRequest& request);
   void compare(const CompareRequest& request);
   void filmstrip(const FilmstripRequest& request);
+  /// The Edit tab's Apply: options.count results of a strength edit or masked regeneration.
+  void edit(const EditRequest& request);
   /// Starts filling the slider cache with frames along the A-B path, coarse to fine, a few
   /// frames at a time (PathCache), between jobs and slider requests.
   void preparePath(const PathRequest& request);
@@ -75,6 +81,9 @@ class Worker : public QObject {
   void pathSpacing(const PathSpacing& spacing);
   void sliderFrame(const SliderFrame& frame);
   void sliderFailed(const QString& reason);
+  void edited(const EditResult& result);
+  void editPreview(const EditPreview& preview);
+  void editPreviewFailed(const QString& reason);
 
  private:
   struct State;
@@ -82,6 +91,7 @@ class Worker : public QObject {
   void runJob(JobKind kind, quint64 ticket, const std::function<void()>& body);
   [[nodiscard]] bool beginJob(quint64 ticket);
   void processSlider();
+  void processEditPreview();
   /// Renders the path cache's next batch unless a job or a slider request waits, then queues
   /// itself again while frames remain.
   void continuePath();
@@ -99,6 +109,12 @@ class Worker : public QObject {
   SliderRequest pendingSlider_;   // guarded by sliderMutex_
   bool sliderQueued_ = false;     // guarded by sliderMutex_
   quint64 sliderGeneration_ = 0;  // guarded by sliderMutex_
+
+  QMutex previewMutex_;
+  EditRequest pendingPreview_;     // guarded by previewMutex_
+  bool previewQueued_ = false;     // guarded by previewMutex_
+  quint64 previewGeneration_ = 0;  // guarded by previewMutex_
+  std::atomic<bool> previewAbort_{false};
 
   std::atomic<quint64> pathGeneration_{0};
   std::atomic<bool> pathAbort_{false};

@@ -15,6 +15,7 @@ WorkerHost::WorkerHost(const QString& device, int threads, QObject* parent)
   connect(this, &WorkerHost::sampleRequested, worker_, &Worker::sample);
   connect(this, &WorkerHost::compareRequested, worker_, &Worker::compare);
   connect(this, &WorkerHost::filmstripRequested, worker_, &Worker::filmstrip);
+  connect(this, &WorkerHost::editRequested, worker_, &Worker::edit);
   connect(this, &WorkerHost::pathRequested, worker_, &Worker::preparePath);
 
   connect(worker_, &Worker::finished, this, &WorkerHost::jobEnded);
@@ -92,6 +93,17 @@ void WorkerHost::filmstrip(FilmstripRequest request) {
   request.ticket = worker_->issueTicket();
   jobIssued();
   Q_EMIT filmstripRequested(request);
+}
+
+void WorkerHost::edit(EditRequest request) {
+  if (!worker_) return;
+  request.ticket = worker_->issueTicket();
+  jobIssued();
+  Q_EMIT editRequested(request);
+}
+
+quint64 WorkerHost::requestEditPreview(const EditRequest& request) {
+  return worker_ ? worker_->requestEditPreview(request) : 0;
 }
 
 quint64 WorkerHost::preparePath(PathRequest request) {

@@ -28,6 +28,9 @@ class WorkerHost : public QObject {
   void sample(SampleRequest request);
   void compare(CompareRequest request);
   void filmstrip(FilmstripRequest request);
+  void edit(EditRequest request);
+  /// Latest wins (see Worker::requestEditPreview).
+  quint64 requestEditPreview(const EditRequest& request);
   /// Background cache of frames along the A-B path; replaces the previous one.
   quint64 preparePath(PathRequest request);
   /// Latest wins (see Worker::requestSlider).
@@ -48,6 +51,7 @@ class WorkerHost : public QObject {
   void sampleRequested(const SampleRequest& request);
   void compareRequested(const CompareRequest& request);
   void filmstripRequested(const FilmstripRequest& request);
+  void editRequested(const EditRequest& request);
   void pathRequested(const PathRequest& request);
 
  private:

@@ -18,6 +18,8 @@ QString jobTitle(JobKind kind) {
       return QObject::tr("Comparing step counts");
     case JobKind::kFilmstrip:
       return QObject::tr("Rendering filmstrip");
+    case JobKind::kEdit:
+      return QObject::tr("Editing");
   }
   return {};
 }
@@ -38,6 +40,8 @@ QString jobFailureVerb(JobKind kind) {
       return QObject::tr("compare step counts");
     case JobKind::kFilmstrip:
       return QObject::tr("render the filmstrip");
+    case JobKind::kEdit:
+      return QObject::tr("edit");
   }
   return {};
 }
@@ -87,5 +91,8 @@ void registerWorkerTypes() {
   qRegisterMetaType<SliderFrame>();
   qRegisterMetaType<FilmstripRequest>();
   qRegisterMetaType<FilmstripResult>();
+  qRegisterMetaType<EditRequest>();
+  qRegisterMetaType<EditResult>();
+  qRegisterMetaType<EditPreview>();
   qRegisterMetaType<JobProgress>();
 }

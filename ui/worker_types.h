@@ -5,6 +5,7 @@
 #include <QString>
 #include <QVector>
 
+#include "diffusion/edit.h"
 #include "diffusion/interpolation.h"
 #include "diffusion/inversion.h"
 #include "diffusion/sampler.h"
@@ -13,7 +14,16 @@
 // Plain request/result types that cross the thread boundary between the window and the worker.
 // They hold Qt types and numbers only: tensors stay on the worker thread (house style 8).
 
-enum class JobKind { kLoadModel, kLoadImage, kInvert, kLatent, kSample, kCompare, kFilmstrip };
+enum class JobKind {
+  kLoadModel,
+  kLoadImage,
+  kInvert,
+  kLatent,
+  kSample,
+  kCompare,
+  kFilmstrip,
+  kEdit
+};
 enum class LatentSlot { kA, kB };
 /// Which latent a sample or comparison starts from.
 enum class LatentSource { kA, kB, kPath };
@@ -64,6 +74,9 @@ struct InvertRequest {
   /// latent is sampled back with plain DDIM over the same steps.
   ddim::InvertOptions options;
   LatentSlot target = LatentSlot::kA;
+  /// When set, inverted instead of the loaded image (the Edit tab's current image), at the
+  /// model's resolution.
+  QImage image;
 };
 
 struct InvertResult {
@@ -222,6 +235,36 @@ struct FilmstripResult {
   QString path;
 };
 
+/// An edit of the Edit tab's image (core's strengthEdit, or regenerateMasked when the mask has a
+/// white pixel). image and mask are at the model's resolution (else centre-cropped and resized).
+struct EditRequest {
+  quint64 ticket = 0;
+  QImage image;
+  QImage mask;  // white = regenerate, black = keep; null or all black: the whole image
+  /// strength, steps, eta, noise (forward or invert, with its inversion options), seed, count,
+  /// resample, feather.
+  ddim::EditOptions options;
+};
+
+struct EditResult {
+  QVector<QImage> images;  // options.count results, item k from seed + k
+  QImage input;            // the image the edit started from
+  double strength = 0;
+  quint64 seed = 0;
+  bool masked = false;
+  int startTimestep = -1;  // -1: the strength was below the first step, the input unchanged
+  int networkCalls = 0;
+  double seconds = 0;
+};
+
+/// A quick single result of an edit while its strength slider moves (not a job).
+struct EditPreview {
+  quint64 generation = 0;
+  QImage image;
+  double strength = 0;
+  double milliseconds = 0;  // worker time
+};
+
 struct JobProgress {
   JobKind kind = JobKind::kSample;
   int step = 0;
@@ -249,6 +292,9 @@ Q_DECLARE_METATYPE(PathSpacing)
 Q_DECLARE_METATYPE(SliderFrame)
 Q_DECLARE_METATYPE(FilmstripRequest)
 Q_DECLARE_METATYPE(FilmstripResult)
+Q_DECLARE_METATYPE(EditRequest)
+Q_DECLARE_METATYPE(EditResult)
+Q_DECLARE_METATYPE(EditPreview)
 Q_DECLARE_METATYPE(JobProgress)
 
 /// Registers the types above for queued connections and QSignalSpy.

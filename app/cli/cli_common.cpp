@@ -37,7 +37,7 @@ void addExactInversionOptions(CLI::App& command, InvertOptions& options) {
       ->check(inRange(1e-9, 1));
   command.add_option("--iterations", options.maxIterations, "exact: network calls a step, at most")
       ->type_name("N")
-      ->check(CLI::Range(1, 100));
+      ->check(inRange(1, 100));
 }
 
 void reportInversion(const InversionReport& report, const InvertOptions& options) {

@@ -1,4 +1,4 @@
-// ddim bench: network call and sampling times.
+// ddim bench: network call, sampling and edit times.
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
@@ -11,6 +11,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "diffusion/edit.h"
 #include "diffusion/noise.h"
 #include "diffusion/sampler.h"
 #include "model/device.h"
@@ -33,7 +34,15 @@ struct BenchArgs {
   int steps = 20;
   int calls = 10;
   std::optional<double> guidance;
+  double editStrength = 0.5;
+  std::vector<int> editCounts = {1, 4};
+  int editRuns = 5;
 };
+
+double medianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
 
 // --config without --weights: random weights, which time the same as trained ones.
 LoadedModel randomModel(const ModelArgs& args) {
@@ -79,6 +88,32 @@ int runBench(const BenchArgs& a) {
   if (guidance != 1.0) std::snprintf(guided, sizeof guided, ", guidance %g", guidance);
   std::printf("sample, %d steps, batch %d%s: %.3f s total, %.1f ms per sample\n", a.steps, a.batch,
               guided, total, total * 1000 / a.batch);
+
+  // What the Edit tab's Apply and its strength preview run: SDEdit from forward noise of one
+  // image (the content does not change the time), `count` results in one batch.
+  const at::Tensor image = seededNoise(latentShape(model, 1), 1, model.device).tanh();
+  for (int count : a.editCounts) {
+    EditOptions e;
+    e.strength = a.editStrength;
+    e.steps = a.steps;
+    e.count = count;
+    e.validate(model.schedule.numTimesteps());
+    std::vector<double> runs;
+    EditReport report;
+    for (int i = 0; i <= a.editRuns; ++i) {  // the first is a warm-up
+      const auto e0 = Clock::now();
+      const at::Tensor r =
+          strengthEdit(model.sampling(guidance), model.schedule, image, e, {}, &report);
+      if (cuda) (void)r.sum().item<float>();
+      if (i > 0) runs.push_back(secondsSince(e0) * 1000);
+    }
+    std::printf(
+        "edit, strength %g (t0 = %lld, %d steps down), %d-step sequence, %d result%s%s: median "
+        "%.1f ms, min %.1f ms (%d runs), %d network calls\n",
+        a.editStrength, static_cast<long long>(report.startTimestep), report.steps, a.steps, count,
+        count == 1 ? "" : "s", guided, medianOf(runs), *std::min_element(runs.begin(), runs.end()),
+        a.editRuns, report.networkCalls);
+  }
   return 0;
 }
 
@@ -87,12 +122,22 @@ int runBench(const BenchArgs& a) {
 Command addBenchCommand(CLI::App& ddim) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* cmd = ddim.add_subcommand(
-      "bench", "time network calls and a sample (--config alone: random weights)");
+      "bench", "time network calls, a sample and edits (--config alone: random weights)");
   cmd->add_option("--batch", a->batch, "batch size (default 1)")->type_name("B")->check(atLeast(1));
   cmd->add_option("--steps", a->steps, "steps of the timed sample (default 20)")
       ->type_name("S")
       ->check(atLeast(1));
   cmd->add_option("--calls", a->calls, "timed network calls (default 10)")
+      ->type_name("N")
+      ->check(atLeast(1));
+  cmd->add_option("--edit-strength", a->editStrength, "strength of the timed edits (default 0.5)")
+      ->type_name("0..1")
+      ->check(inRange(0, 1));
+  cmd->add_option("--edit-counts", a->editCounts,
+                  "results per timed edit, each count timed on its own (default 1 4)")
+      ->type_name("K...")
+      ->check(atLeast(1));
+  cmd->add_option("--edit-runs", a->editRuns, "timed runs of each edit after a warm-up (default 5)")
       ->type_name("N")
       ->check(atLeast(1));
   addGuidanceOption(*cmd, a->guidance);

@@ -11,6 +11,8 @@
 
 #include "app_menus.h"
 #include "compare_panel.h"
+#include "edit_canvas.h"
+#include "edit_panel.h"
 #include "image_view.h"
 #include "interpolation_panel.h"
 #include "invert_panel.h"
@@ -140,6 +142,35 @@ DemoRunner::DemoRunner(MainWindow* window, const QString& outDir, const QString&
        },
        [w, interp] { return !w->busy() && interp->shownAlpha() == interp->alpha(); },
        QStringLiteral("main.png")},
+      {QStringLiteral("edit paint"),
+       [w] {
+         // The face flow: a yellow disc with two dark dots on white, strength 0.5, 4 seeds.
+         EditPanel* edit = w->editPanel();
+         w->tabs()->setCurrentWidget(edit);
+         edit->newImage();
+         EditCanvas* canvas = edit->canvas();
+         const double c = canvas->image().width() / 2.0;
+         canvas->setTool(EditTool::kBrush);
+         canvas->setColor(QColor(250, 205, 40));
+         canvas->setBrushSize(static_cast<int>(c * 1.6));
+         canvas->stroke({QPointF(c, c)});
+         canvas->setColor(QColor(60, 40, 20));
+         canvas->setBrushSize(std::max(2, static_cast<int>(c / 4)));
+         canvas->stroke({QPointF(c * 0.7, c * 0.8)});
+         canvas->stroke({QPointF(c * 1.3, c * 0.8)});
+         edit->setSeed(0);
+         edit->setCount(4);
+         edit->setStrength(0.45);
+       },
+       [w] { return w->editPanel()->previewView()->caption().startsWith("strength 0.45"); },
+       {}},
+      {QStringLiteral("edit strength"),
+       [w] { w->editPanel()->setStrength(0.5); },
+       [w] { return w->editPanel()->previewView()->caption().startsWith("strength 0.50"); },
+       {}},
+      {QStringLiteral("edit apply"), [w] { w->runEdit(); }, idle, {}},
+      {QStringLiteral("edit choose"), [w] { w->editPanel()->chooseResult(2); }, idle,
+       QStringLiteral("05-edit.png")},
   };
   connect(&timer_, &QTimer::timeout, this, &DemoRunner::poll);
 }
@@ -193,6 +224,11 @@ void DemoRunner::poll() {
       std::printf(" %.0f", exact[i]);
     }
     std::printf("\n");
+  }
+  if (stage.name.startsWith(QStringLiteral("edit"))) {
+    std::printf("demo: edit preview: %s; %s\n",
+                qPrintable(window_->editPanel()->previewView()->caption()),
+                qPrintable(window_->editPanel()->statusText()));
   }
   if (!stage.grabFile.isEmpty()) grab(stage.grabFile);
   ++index_;

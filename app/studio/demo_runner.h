@@ -11,7 +11,7 @@ class MainWindow;
 /// Scripts the main flow in a real window and saves a grab of it after each stage
 /// (ddim-studio --screenshot-dir DIR): open an image and invert it into latent A, invert a second
 /// sample image into B, drag the slider, sample, compare step counts, export a grid, a GIF and an
-/// MP4 video.
+/// MP4 video, then paint a face on the Edit tab and let the model finish it.
 /// Used by scripts/screenshots.sh.
 class DemoRunner : public QObject {
   Q_OBJECT
