@@ -153,9 +153,11 @@ int runEvaluate(const EvaluateArgs& a) {
           "Exact inversion (each step solved so that the DDIM step from it lands on the previous "
           "point: fixed point with Anderson acceleration, tolerance " +
           num("%.2g", exact.tolerance) + " RMS, at most " + std::to_string(exact.maxIterations) +
-          " calls a step), then the same plain DDIM sampling, on the same images:\n\n");
+          " calls a step), then the same plain DDIM sampling, on the same images, one image at a "
+          "time as `ddim invert --exact` does (in a batch every image iterates until the worst "
+          "one converges):\n\n");
       const std::vector<ReconstructionRow> exactRows = evaluateReconstruction(
-          model.denoiser, model.schedule, test, exactSteps, exact, q.batchSize, {},
+          model.denoiser, model.schedule, test, exactSteps, exact, /*batchSize=*/1, {},
           [&](const ReconstructionRow& r) {
             if (!quiet)
               std::fprintf(stderr,
