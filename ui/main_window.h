@@ -10,6 +10,7 @@
 class AppMenus;
 class AppSettings;
 class ComparePanel;
+class ErrorBanner;
 class Exporter;
 class ImagePanel;
 class InterpolationPanel;
@@ -75,6 +76,8 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] InterpolationPanel* interpolationPanel() const { return interpPanel_; }
   [[nodiscard]] SamplePanel* samplePanel() const { return samplePanel_; }
   [[nodiscard]] ComparePanel* comparePanel() const { return comparePanel_; }
+  [[nodiscard]] ErrorBanner* errorBanner() const { return errorBanner_; }
+  [[nodiscard]] JobBar* jobBar() const { return jobBar_; }
 
  Q_SIGNALS:
   /// After the window has shown the end of a job.
@@ -83,6 +86,9 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  /// Lets Ctrl+V paste an image wherever the focus is except in a text field (a spin box's
+  /// editor would take it otherwise).
+  bool eventFilter(QObject* watched, QEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
@@ -100,13 +106,15 @@ class MainWindow : public QMainWindow {
   /// Sets the Sample tab's guidance for its latent source: the model's own weight when seeded
   /// noise feeds it, else 1 (an inverted image or a latent file then decodes to its image).
   void suggestGuidance();
+  /// Tells the Compare tab which latent it samples (the Sample tab's source).
+  void updateCompareSubject();
 
   std::unique_ptr<AppSettings> settings_;
   WorkerHost* host_ = nullptr;
   AppMenus* menus_ = nullptr;
   Exporter* exporter_ = nullptr;
   QLabel* modelLabel_ = nullptr;
-  QLabel* errorBanner_ = nullptr;
+  ErrorBanner* errorBanner_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   ImagePanel* imagePanel_ = nullptr;
   InvertPanel* invertPanel_ = nullptr;
@@ -122,4 +130,5 @@ class MainWindow : public QMainWindow {
   QString lastError_;
   std::optional<JobKind> runningJob_;
   bool latentFromSeed_[2] = {false, false};  // latent A, B
+  QString latentOrigin_[2];                  // where latent A, B came from ("seed 3")
 };
