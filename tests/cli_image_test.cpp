@@ -44,8 +44,8 @@ class CliImageTest : public ::testing::Test {
   /// `ddim invert` of `image`: its exit status and its stderr.
   static std::pair<int, std::string> invert(const std::string& image) {
     const std::string cmd = testing::cliPath() + " invert --model " + path("model") +
-                            " --threads 1 --steps 2 --image " + image + " --out " + path("z.npy") +
-                            " >/dev/null 2>" + path("stderr");
+                            " --threads 1 --quiet --steps 2 --image " + image + " --out " +
+                            path("z.npy") + " >/dev/null 2>" + path("stderr");
     const int raw = std::system(cmd.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, readFileBytes(path("stderr"))};
   }

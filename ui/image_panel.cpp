@@ -33,9 +33,9 @@ void ImagePanel::showImage(const ImageInfo& info) {
   if (info.modelView.isNull()) {
     model_->clear();
   } else {
-    model_->setImage(info.modelView, tr("%1 × %2 pixels, all the model gets of the image")
-                                         .arg(info.modelView.width())
-                                         .arg(info.modelView.height()));
+    model_->setImage(
+        info.modelView,
+        tr("centre crop, %1 × %2 px").arg(info.modelView.width()).arg(info.modelView.height()));
   }
 }
 

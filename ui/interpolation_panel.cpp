@@ -334,8 +334,10 @@ void InterpolationPanel::updateLabels() {
       tr("α = %1 (slider %2)").arg(alpha(), 0, 'f', 2).arg(sliderPosition(), 0, 'f', 2));
   // The Cache field asks for frames along the path; frames the slider asked for are kept too.
   const int extra = std::max(0, cache_.size() - pathFrames_);
-  QString cache = tr("%1 of %2 path frames ready").arg(pathFrames_).arg(cacheFrames_->value());
-  if (extra > 0) cache += tr(" + %n from the slider", nullptr, extra);
+  QString cache = tr("%1 of %2 path frames").arg(pathFrames_).arg(cacheFrames_->value());
+  if (extra > 0) {
+    cache += extra == 1 ? tr(", 1 slider frame") : tr(", %1 slider frames").arg(extra);
+  }
   QString tip =
       tr("Path frames: the frames the Cache field asks for, decoded in the background "
          "and shown at once while you drag. From the slider: exact frames decoded for "

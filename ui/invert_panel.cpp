@@ -62,6 +62,7 @@ InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
   latent_->setPlaceholder(tr("Not inverted yet"));
   reconstruction_ = new ImageView(tr("Reconstruction"), this);
   reconstruction_->setPlaceholder(tr("The latent sampled back with the same steps"));
+  reconstruction_->setCaptionLines(1);  // as the latent beside it: the two images line up
   error_ = makeStatusLine(this);
   error_->setToolTip(tr("Reconstruction error against what the model sees, pixels in [0, 1]"));
   report_ = makeStatusLine(this);

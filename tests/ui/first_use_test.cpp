@@ -355,10 +355,10 @@ TEST_F(FirstUseTest, TheCacheLineSaysWhatItsNumbersMean) {
   ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kB, 4); }));
   ASSERT_TRUE(waitFor([&] { return interp->cacheText().startsWith(QStringLiteral("5 of 5")); }))
       << interp->cacheText().toStdString();
-  EXPECT_EQ(interp->cacheText(), QStringLiteral("5 of 5 path frames ready"));
+  EXPECT_EQ(interp->cacheText(), QStringLiteral("5 of 5 path frames"));
   interp->setAlpha(0.3);  // between the path frames at 0.25 and 0.5
   ASSERT_TRUE(waitFor([&] { return interp->shownAlpha() == 0.3; }));
-  EXPECT_EQ(interp->cacheText(), QStringLiteral("5 of 5 path frames ready + 1 from the slider"));
+  EXPECT_EQ(interp->cacheText(), QStringLiteral("5 of 5 path frames, 1 slider frame"));
   saveGrab(w.get(), QStringLiteral("cache-line"));
 }
 
