@@ -41,8 +41,13 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent) {
   grid_ = new QGridLayout(holder);
   area->setWidget(holder);
 
+  subject_ = new QLabel(this);
+  subject_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+  subject_->setFixedHeight(subject_->fontMetrics().height() + 4);
+
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
+  layout->addWidget(subject_);
   layout->addWidget(area, 1);
   layout->addWidget(new QLabel(
       tr("Each tile: its step count, its time, and its RMSE / PSNR to the highest step count."),
@@ -107,6 +112,23 @@ void ComparePanel::setItems(const QVector<CompareItem>& items) {
   for (const auto& item : items) planned_.push_back(item.steps);
   rebuildTiles();
   export_->setEnabled(!items_.isEmpty());
+}
+
+void ComparePanel::markUnfinished(const QString& why) {
+  for (int i = 0; i < tiles_.size(); ++i) {
+    if (tiles_[i]->image().isNull()) tiles_[i]->setPlaceholder(why);
+  }
+}
+
+void ComparePanel::setSubject(const QString& text) {
+  subject_->setText(text);
+  subject_->setToolTip(text);
+}
+
+QString ComparePanel::subjectText() const { return subject_->text(); }
+
+QString ComparePanel::tilePlaceholder(int index) const {
+  return index >= 0 && index < tiles_.size() ? tiles_[index]->placeholder() : QString();
 }
 
 QString ComparePanel::captionOf(const CompareItem& item) {

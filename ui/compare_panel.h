@@ -8,6 +8,7 @@
 class AppSettings;
 class ImageView;
 class QGridLayout;
+class QLabel;
 class QLineEdit;
 class QPushButton;
 
@@ -26,6 +27,13 @@ class ComparePanel : public QWidget {
   void begin(const QVector<int>& counts);
   void addItem(const CompareItem& item);
   void setItems(const QVector<CompareItem>& items);
+  /// The job ended early: the tiles that never ran say `why` ("cancelled") instead of waiting.
+  void markUnfinished(const QString& why);
+  /// Says which latent the comparison samples.
+  void setSubject(const QString& text);
+  [[nodiscard]] QString subjectText() const;
+  /// What tile `index` shows in place of an image (its placeholder).
+  [[nodiscard]] QString tilePlaceholder(int index) const;
   [[nodiscard]] const QVector<CompareItem>& items() const { return items_; }
   /// The labelled grid as one image, for export (null when empty).
   [[nodiscard]] QImage gridImage() const;
@@ -48,6 +56,7 @@ class ComparePanel : public QWidget {
   QLineEdit* counts_ = nullptr;
   QPushButton* run_ = nullptr;
   QPushButton* export_ = nullptr;
+  QLabel* subject_ = nullptr;
   QGridLayout* grid_ = nullptr;
   QVector<ImageView*> tiles_;
   QVector<CompareItem> items_;

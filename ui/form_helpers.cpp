@@ -8,7 +8,9 @@ QComboBox* makeScheduleCombo(QWidget* parent) {
   auto* combo = new QComboBox(parent);
   const std::pair<ddim::SkipType, QString> items[] = {
       {ddim::SkipType::kUniform, QObject::tr("uniform: 0, T/S, 2T/S, … (official)")},
-      {ddim::SkipType::kQuad, QObject::tr("quad: denser near t = 0 (paper, CIFAR-10)")},
+      {ddim::SkipType::kQuad,
+       QObject::tr("quad: more steps near the end, where details form (the paper's CIFAR-10 "
+                   "setting)")},
       {ddim::SkipType::kTrailing, QObject::tr("trailing: ends at T-1 (best at few steps)")},
       {ddim::SkipType::kLinspace, QObject::tr("linspace: 0 … T-1")},
   };
@@ -33,8 +35,11 @@ QComboBox* makeInterpCombo(QWidget* parent) {
   auto* combo = new QComboBox(parent);
   combo->addItem(QObject::tr("slerp"), static_cast<int>(ddim::InterpMode::kSlerp));
   combo->addItem(QObject::tr("lerp"), static_cast<int>(ddim::InterpMode::kLerp));
-  combo->setToolTip(QObject::tr(
-      "slerp keeps the latent's norm like Gaussian noise (paper Eq. 67); lerp shrinks it midway"));
+  combo->setToolTip(
+      QObject::tr("How to blend latent A into latent B.\n"
+                  "slerp: every frame stays as strong as real noise, so every frame is a clear "
+                  "picture (spherical interpolation, DDIM paper Eq. 67).\n"
+                  "lerp: a straight blend; the middle frames come out washed out and grey."));
   return combo;
 }
 
@@ -51,7 +56,9 @@ QSpinBox* makeStepsSpin(int value, QWidget* parent) {
   auto* spin = new QSpinBox(parent);
   spin->setRange(1, 1000);
   spin->setValue(value);
-  spin->setToolTip(QObject::tr("Number of DDIM steps (network evaluations), 1 to 1000"));
+  spin->setToolTip(
+      QObject::tr("How many denoising steps, 1 to 1000: more steps take longer and give a more "
+                  "faithful image (one network evaluation each)"));
   return spin;
 }
 

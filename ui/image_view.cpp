@@ -21,6 +21,12 @@ void ImageView::setCaption(const QString& caption) {
   update();
 }
 
+void ImageView::setTitle(const QString& title) {
+  title_ = title;
+  setAccessibleName(title);
+  update();
+}
+
 void ImageView::setPlaceholder(const QString& text) {
   placeholder_ = text;
   update();

@@ -23,6 +23,8 @@ class ImageView : public QWidget {
   [[nodiscard]] const QImage& image() const { return image_; }
   [[nodiscard]] QString caption() const { return caption_; }
   [[nodiscard]] QString title() const { return title_; }
+  void setTitle(const QString& title);
+  [[nodiscard]] QString placeholder() const { return placeholder_; }
   [[nodiscard]] QSize sizeHint() const override;
   [[nodiscard]] QSize minimumSizeHint() const override;
 

@@ -83,13 +83,6 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   exportVideo_->setToolTip(tr("Render the frames from A to B and save them as an MP4 video"));
   exportFrame_ = new QPushButton(tr("Export frame…"), this);
   exportFrame_->setToolTip(tr("Save the frame on screen as PNG"));
-  latencyLabel_ = new QLabel(this);
-  // Its text grows while the slider moves: it must not widen the panel (and squeeze the image
-  // panel beside the tabs) as it does.
-  latencyLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
-  latencyLabel_->setFixedHeight(latencyLabel_->fontMetrics().height() + 4);
-  latencyLabel_->setToolTip(
-      tr("Time from moving the slider until a frame is painted (median and worst case)"));
 
   auto* sliderRow = new QHBoxLayout;
   sliderRow->addWidget(new QLabel(QStringLiteral("A"), this));
@@ -120,7 +113,6 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   centre->addWidget(frame_, 1);
   centre->addLayout(sliderRow);
   centre->addLayout(form);
-  centre->addWidget(latencyLabel_);
 
   auto* layout = new QHBoxLayout(this);
   layout->addWidget(a_, 1);
@@ -128,6 +120,9 @@ InterpolationPanel::InterpolationPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(b_, 1);
 
   connect(slider_, &QSlider::valueChanged, this, &InterpolationPanel::onSliderMoved);
+  connect(slider_, &QSlider::sliderReleased, this, [this] {
+    if (spacingPending_) applyPathSpacing();
+  });
   connect(frame_, &ImageView::painted, this, &InterpolationPanel::onPainted);
   connect(mode_, &QComboBox::currentIndexChanged, this, &InterpolationPanel::restartPath);
   connect(even_, &QCheckBox::toggled, this, &InterpolationPanel::restartPath);
@@ -244,6 +239,13 @@ void InterpolationPanel::onPathSpacing(const PathSpacing& spacing) {
   if (spacing.generation != pathGeneration_ || !even_->isChecked()) return;
   pathAlphas_.assign(spacing.alphas.begin(), spacing.alphas.end());
   pathDistances_.assign(spacing.distances.begin(), spacing.distances.end());
+  // Re-spacing moves the handle: never under the user's pointer, so after the drag.
+  spacingPending_ = slider_->isSliderDown();
+  if (!spacingPending_) applyPathSpacing();
+}
+
+void InterpolationPanel::applyPathSpacing() {
+  spacingPending_ = false;
   applySpacing(SliderSpacing::fromPath(pathAlphas_, pathDistances_, kSliderMax + 1));
   refresh();
 }
@@ -273,6 +275,7 @@ void InterpolationPanel::onSliderFailed(const QString& reason) {
 void InterpolationPanel::onPathFrame(const PathFrame& frame) {
   if (frame.generation != pathGeneration_) return;
   cache_.insert(frame.alpha, frame.image);
+  ++pathFrames_;
   const double a = alpha();
   if (shownAlpha_ < 0 || std::abs(frame.alpha - a) < std::abs(shownAlpha_ - a)) {
     show(frame.alpha, frame.image, {});
@@ -308,7 +311,9 @@ void InterpolationPanel::restartPath() {
   applySpacing({});  // the old distances belong to the old path
   pathAlphas_.clear();
   pathDistances_.clear();
+  spacingPending_ = false;
   cache_.clear();
+  pathFrames_ = 0;
   firstValidSlider_ = lastSlider_ + 1;
   shownAlpha_ = -1;
   if (!model_ || !a_->hasLatent() || !b_->hasLatent()) {
@@ -327,12 +332,19 @@ void InterpolationPanel::restartPath() {
 void InterpolationPanel::updateLabels() {
   alphaLabel_->setText(
       tr("α = %1 (slider %2)").arg(alpha(), 0, 'f', 2).arg(sliderPosition(), 0, 'f', 2));
-  QString cache = tr("%1 frames cached").arg(cache_.size());
-  QString tip = tr("Frames along the path decoded so far (the background cache and exact frames)");
-  if (even_->isChecked() && !pathDistances_.empty()) {
+  // The Cache field asks for frames along the path; frames the slider asked for are kept too.
+  const int extra = std::max(0, cache_.size() - pathFrames_);
+  QString cache = tr("%1 of %2 path frames").arg(pathFrames_).arg(cacheFrames_->value());
+  if (extra > 0) {
+    cache += extra == 1 ? tr(", 1 slider frame") : tr(", %1 slider frames").arg(extra);
+  }
+  QString tip =
+      tr("Path frames: the frames the Cache field asks for, decoded in the background "
+         "and shown at once while you drag. From the slider: exact frames decoded for "
+         "positions you stopped at, kept as well.");
+  if (even_->isChecked() && !pathDistances_.empty() && !spacingPending_) {
     const ddim::PathEvenness e = ddim::pathEvenness(pathDistances_);
-    cache = spacing_.isIdentity() ? tr("%1 cached · path does not move").arg(cache_.size())
-                                  : tr("%1 cached · evenly spaced").arg(cache_.size());
+    cache += spacing_.isIdentity() ? tr(" · path does not move") : tr(" · evenly spaced");
     tip += tr("\nBefore re-spacing, neighbouring cached frames were %1 apart on average (RMS "
               "pixel distance in [0, 1], variance %2), the largest jump %3; the slider now "
               "moves the picture by equal amounts.")
@@ -345,18 +357,21 @@ void InterpolationPanel::updateLabels() {
   }
   cacheLabel_->setToolTip(tip);
   cacheLabel_->setText(cache);
+  // In the status bar while the pointer is over the slider: a label here would change its text
+  // (and could change the layout) while the user drags.
+  slider_->setStatusTip(latencyText());
+}
+
+QString InterpolationPanel::latencyText() const {
   const LatencyStats s = latency();
-  if (s.moves == 0) {
-    latencyLabel_->setText(tr("Slider latency: not measured yet"));
-  } else {
-    latencyLabel_->setText(tr("Latency, median of %5 moves: first frame %1 ms (max %2), exact "
-                              "%3 ms (max %4)")
-                               .arg(s.firstMedianMs, 0, 'f', 0)
-                               .arg(s.firstMaxMs, 0, 'f', 0)
-                               .arg(s.exactMedianMs, 0, 'f', 0)
-                               .arg(s.exactMaxMs, 0, 'f', 0)
-                               .arg(s.moves));
-  }
+  if (s.moves == 0) return tr("Slider latency: not measured yet");
+  return tr("Slider latency over %5 moves: first frame median %1 ms (max %2), exact frame median "
+            "%3 ms (max %4)")
+      .arg(s.firstMedianMs, 0, 'f', 0)
+      .arg(s.firstMaxMs, 0, 'f', 0)
+      .arg(s.exactMedianMs, 0, 'f', 0)
+      .arg(s.exactMaxMs, 0, 'f', 0)
+      .arg(s.moves);
 }
 
 void InterpolationPanel::restore(const AppSettings& settings) {

@@ -72,6 +72,8 @@ class InterpolationPanel : public QWidget {
   [[nodiscard]] QString alphaText() const;
   [[nodiscard]] QString cacheText() const;
   [[nodiscard]] LatencyStats latency() const;
+  /// The latency figures as a sentence: the slider's status tip.
+  [[nodiscard]] QString latencyText() const;
   /// Every measured move's time to its first painted frame, in order (ms).
   [[nodiscard]] const std::vector<double>& firstFrameLatencies() const { return firstMs_; }
   /// Time to the exact frame, for the moves whose exact frame came before the next move (ms).
@@ -101,6 +103,8 @@ class InterpolationPanel : public QWidget {
   void refresh();
   /// Uses `spacing` from now on, moving the slider so that the alpha stays (nearly) where it was.
   void applySpacing(const SliderSpacing& spacing);
+  /// Re-spaces the slider by the complete path's distances.
+  void applyPathSpacing();
   void requestExact();
   void show(double alpha, const QImage& image, const QString& caption);
   void updateLabels();
@@ -120,11 +124,11 @@ class InterpolationPanel : public QWidget {
   QPushButton* exportGif_ = nullptr;
   QPushButton* exportVideo_ = nullptr;
   QPushButton* exportFrame_ = nullptr;
-  QLabel* latencyLabel_ = nullptr;
 
   bool model_ = false;
   bool busy_ = false;
   FrameCache cache_;
+  int pathFrames_ = 0;  // frames of the current path request in the cache
   quint64 pathGeneration_ = 0;
   quint64 firstValidSlider_ = 0;  // slider frames older than this used other parameters
   quint64 lastSlider_ = 0;
@@ -132,6 +136,7 @@ class InterpolationPanel : public QWidget {
   SliderSpacing spacing_;
   std::vector<double> pathAlphas_;     // the complete cache's alphas (empty until complete)
   std::vector<double> pathDistances_;  // and the distances between its neighbouring frames
+  bool spacingPending_ = false;        // the path completed during a drag: re-space after it
 
   QElapsedTimer moveTimer_;
   bool awaitFirst_ = false;

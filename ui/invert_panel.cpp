@@ -12,6 +12,7 @@
 #include "app_settings.h"
 #include "form_helpers.h"
 #include "image_view.h"
+#include "latent_view.h"
 
 namespace {
 /// 0.026 -> "2.6e-2": short scientific notation for residuals.
@@ -43,22 +44,25 @@ InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
   exact_ = new QCheckBox(tr("Exact inversion"), this);
   exact_->setToolTip(
       tr("Solves each step so that sampling gives the image back exactly; about 4x slower.\n\n"
-         "Off: the paper's inversion (Sec. 5.4), one network call a step, which only "
-         "approximates the inverse of the sampling step. On: each step is solved so that the DDIM "
-         "sampling step (Eq. 12, eta = 0) maps it back, by fixed-point iteration (AIDI, Pan et al. "
-         "2023), up to a few network calls a step. On by default for models up to %1 px.")
+         "Off: one network call a step; sampling the latent gives back a close but not identical "
+         "image (the DDIM paper's inversion, Sec. 5.4).\n"
+         "On: a few network calls a step, each step solved so that sampling undoes it exactly "
+         "(fixed-point iteration as in AIDI, Pan et al. 2023, on DDIM's Eq. 12 with eta = 0).\n"
+         "On by default for models up to %1 px.")
           .arg(kExactDefaultMaxResolution));
   connect(exact_, &QCheckBox::clicked, this, [this](bool on) { exactChoice_ = on; });
   invert_ = new QPushButton(tr("Invert"), this);
   invert_->setToolTip(
-      tr("Run DDIM backwards from the image to its latent x_T (eta = 0, paper Sec. 5.4), then "
-         "sample it back to measure the reconstruction"));
+      tr("Find the noise from which the model would draw this image (its latent), then draw it "
+         "again to show how faithfully the latent holds the image.\n"
+         "DDIM run backwards with eta = 0 (DDIM paper, Sec. 5.4)."));
   export_ = new QPushButton(tr("Export reconstruction…"), this);
   export_->setEnabled(false);
-  latent_ = new ImageView(tr("Latent x_T"), this);
+  latent_ = new LatentView(LatentSlot::kA, this);
   latent_->setPlaceholder(tr("Not inverted yet"));
   reconstruction_ = new ImageView(tr("Reconstruction"), this);
   reconstruction_->setPlaceholder(tr("The latent sampled back with the same steps"));
+  reconstruction_->setCaptionLines(1);  // as the latent beside it: the two images line up
   error_ = makeStatusLine(this);
   error_->setToolTip(tr("Reconstruction error against what the model sees, pixels in [0, 1]"));
   report_ = makeStatusLine(this);
@@ -93,6 +97,9 @@ InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(warning_);
 
   connect(invert_, &QPushButton::clicked, this, &InvertPanel::invertRequested);
+  connect(target_, &QComboBox::currentIndexChanged, this, [this] {
+    if (latent_->image().isNull()) latent_->setSlot(request().target);
+  });
   connect(export_, &QPushButton::clicked, this, [this] {
     Q_EMIT exportRequested(reconstruction_->image(), QStringLiteral("reconstruction.png"));
   });
@@ -102,7 +109,8 @@ InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {
 void InvertPanel::setState(bool ready, bool busy) { invert_->setEnabled(ready && !busy); }
 
 void InvertPanel::showResult(const InvertResult& r) {
-  latent_->setImage(r.latent, tr("into latent %1, %2 steps").arg(slotName(r.target)).arg(r.steps));
+  latent_->setSlot(r.target);
+  latent_->showLatent(r.latent, r.latentOrigin);
   reconstruction_->setImage(r.reconstruction, tr("%1 s").arg(r.seconds, 0, 'f', 2));
   const QString psnr = std::isfinite(r.psnr) ? tr("%1 dB").arg(r.psnr, 0, 'f', 2) : tr("∞");
   error_->setText(tr("PSNR %1   MSE %2").arg(psnr).arg(r.mse, 0, 'g', 4));
@@ -128,6 +136,7 @@ void InvertPanel::showResult(const InvertResult& r) {
 
 void InvertPanel::clearResult() {
   latent_->clear();
+  latent_->setSlot(request().target);
   reconstruction_->clear();
   error_->clear();
   report_->clear();
@@ -154,6 +163,8 @@ void InvertPanel::setTarget(LatentSlot slot) {
 void InvertPanel::setModelResolution(int resolution) {
   exact_->setChecked(exactChoice_.value_or(resolution <= kExactDefaultMaxResolution));
 }
+
+ImageView* InvertPanel::latentView() const { return latent_; }
 
 QString InvertPanel::errorText() const { return error_->text(); }
 

@@ -7,6 +7,7 @@
 
 class AppSettings;
 class ImageView;
+class LatentView;
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -32,7 +33,7 @@ class InvertPanel : public QWidget {
   void setModelResolution(int resolution);
   static constexpr int kExactDefaultMaxResolution = 64;
 
-  [[nodiscard]] ImageView* latentView() const { return latent_; }
+  [[nodiscard]] ImageView* latentView() const;
   [[nodiscard]] ImageView* reconstructionView() const { return reconstruction_; }
   [[nodiscard]] QString errorText() const;
   /// How the inversion went: calls per step, and the warning when it did not converge.
@@ -55,7 +56,7 @@ class InvertPanel : public QWidget {
   QCheckBox* exact_ = nullptr;
   QPushButton* invert_ = nullptr;
   QPushButton* export_ = nullptr;
-  ImageView* latent_ = nullptr;
+  LatentView* latent_ = nullptr;
   ImageView* reconstruction_ = nullptr;
   QLabel* error_ = nullptr;
   QLabel* report_ = nullptr;

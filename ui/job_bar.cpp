@@ -18,18 +18,25 @@ QString formatSeconds(double s) {
 JobBar::JobBar(QWidget* parent) : QWidget(parent) {
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(6, 2, 6, 2);
+  // Fixed widths: the texts change with every job and must not move the bar's other parts.
   title_ = new QLabel(tr("Idle"), this);
-  title_->setMinimumWidth(170);
+  title_->setFixedWidth(title_->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 34);
   bar_ = new QProgressBar(this);
   bar_->setRange(0, 1);
   bar_->setValue(0);
   bar_->setFormat(tr("%v / %m steps"));
   bar_->setToolTip(tr("Network evaluations done out of the job's total"));
   timeLeft_ = new QLabel(this);
-  timeLeft_->setMinimumWidth(120);
+  timeLeft_->setFixedWidth(timeLeft_->fontMetrics().horizontalAdvance(tr("took 59 min 59 s")) + 8);
   preview_ = new ImageView(QString(), this);
   preview_->setFixedSize(48, 48);
-  preview_->setToolTip(tr("Predicted clean image (x0) at the current step"));
+  preview_->setToolTip(
+      tr("The image the running job is heading for, as predicted at the current step (x0)"));
+  // Shown only while a long job sends previews; hidden, it keeps its place in the bar.
+  QSizePolicy keep = preview_->sizePolicy();
+  keep.setRetainSizeWhenHidden(true);
+  preview_->setSizePolicy(keep);
+  preview_->hide();
   cancel_ = new QPushButton(tr("Cancel"), this);
   cancel_->setToolTip(tr("Stop the running job after the current network evaluation (Esc)"));
   cancel_->setEnabled(false);
@@ -48,6 +55,7 @@ void JobBar::onStarted(JobKind kind) {
   bar_->setFormat(QString());
   timeLeft_->clear();
   preview_->clear();
+  preview_->hide();
   cancel_->setEnabled(true);
 }
 
@@ -64,7 +72,10 @@ void JobBar::onProgress(const JobProgress& p) {
   }
 }
 
-void JobBar::onPreview(const QImage& image) { preview_->setImage(image); }
+void JobBar::onPreview(const QImage& image) {
+  preview_->setImage(image);
+  preview_->show();
+}
 
 void JobBar::onEnded(const QString& message, bool succeeded) {
   running_ = false;
@@ -74,9 +85,13 @@ void JobBar::onEnded(const QString& message, bool succeeded) {
     bar_->setValue(succeeded ? 1 : 0);
   }
   if (!succeeded) timeLeft_->clear();
+  preview_->clear();
+  preview_->hide();
   cancel_->setEnabled(false);
 }
 
 QString JobBar::statusText() const { return title_->text(); }
 
 int JobBar::progressValue() const { return bar_->value(); }
+
+bool JobBar::previewShown() const { return preview_->isVisibleTo(this); }

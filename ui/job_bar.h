@@ -27,6 +27,8 @@ class JobBar : public QWidget {
 
   [[nodiscard]] QString statusText() const;
   [[nodiscard]] int progressValue() const;
+  /// Whether the predicted-x0 preview is on show (only while a job sends previews).
+  [[nodiscard]] bool previewShown() const;
   [[nodiscard]] bool running() const { return running_; }
 
  Q_SIGNALS:

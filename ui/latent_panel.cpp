@@ -7,14 +7,13 @@
 #include <QVBoxLayout>
 
 #include "form_helpers.h"
-#include "image_view.h"
+#include "latent_view.h"
 
 LatentPanel::LatentPanel(LatentSlot slot, QWidget* parent) : QWidget(parent), slot_(slot) {
   const QString name = slotName(slot);
-  view_ = new ImageView(tr("Latent %1").arg(name), this);
+  view_ = new LatentView(slot, this);
   view_->setPlaceholder(
       tr("Empty: invert an image into %1, or use a seed or a .npy file").arg(name));
-  view_->setToolTip(tr("The latent x_T shown as an image: values clamped to [-3, 3]"));
   seed_ = makeSeedSpin(this);
   seed_->setValue(slot == LatentSlot::kA ? 1 : 2);
   fromSeed_ = new QPushButton(tr("Noise"), this);
@@ -43,7 +42,7 @@ LatentPanel::LatentPanel(LatentSlot slot, QWidget* parent) : QWidget(parent), sl
 
 void LatentPanel::showLatent(const LatentInfo& info) {
   hasLatent_ = !info.image.isNull();
-  view_->setImage(info.image, info.origin);
+  view_->showLatent(info.image, info.origin);
   updateButtons();
 }
 
@@ -52,6 +51,8 @@ void LatentPanel::setState(bool model, bool busy) {
   busy_ = busy;
   updateButtons();
 }
+
+ImageView* LatentPanel::view() const { return view_; }
 
 quint64 LatentPanel::seed() const { return static_cast<quint64>(seed_->value()); }
 

@@ -5,6 +5,7 @@
 #include "worker_types.h"
 
 class ImageView;
+class LatentView;
 class QPushButton;
 class QSpinBox;
 
@@ -24,7 +25,7 @@ class LatentPanel : public QWidget {
   [[nodiscard]] LatentSlot slot() const { return slot_; }
   [[nodiscard]] quint64 seed() const;
   void setSeed(quint64 seed);
-  [[nodiscard]] ImageView* view() const { return view_; }
+  [[nodiscard]] ImageView* view() const;
 
  Q_SIGNALS:
   void seedRequested(LatentSlot slot, quint64 seed);
@@ -38,7 +39,7 @@ class LatentPanel : public QWidget {
   bool hasLatent_ = false;
   bool model_ = false;
   bool busy_ = false;
-  ImageView* view_ = nullptr;
+  LatentView* view_ = nullptr;
   QSpinBox* seed_ = nullptr;
   QPushButton* fromSeed_ = nullptr;
   QPushButton* open_ = nullptr;

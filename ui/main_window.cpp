@@ -1,10 +1,13 @@
 #include "main_window.h"
 
+#include <QAbstractSpinBox>
+#include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QMessageBox>
 #include <QMimeData>
@@ -17,6 +20,7 @@
 #include "app_settings.h"
 #include "compare_panel.h"
 #include "edit_panel.h"
+#include "error_banner.h"
 #include "exporter.h"
 #include "image_panel.h"
 #include "image_view.h"
@@ -41,8 +45,9 @@ bool modelExists(const ModelRequest& m) {
                             : QFileInfo::exists(m.folder);
 }
 
-const QString kImageFilter =
-    QObject::tr("Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)");
+const QString kImageFilter = QObject::tr(
+    "Images (*.png *.jpg *.jpeg *.gif *.bmp *.tif *.tiff *.webp *.pnm *.ppm *.pgm);;"
+    "All files (*)");
 const QString kNpyFilter = QObject::tr("NumPy arrays (*.npy)");
 }  // namespace
 
@@ -72,6 +77,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   updateState();
   loadStartupModel(options);
   if (!options.image.isEmpty()) openImageFile(options.image);
+  qApp->installEventFilter(this);
 }
 
 MainWindow::~MainWindow() { host_->shutdown(); }
@@ -80,15 +86,6 @@ void MainWindow::buildLayout() {
   modelLabel_ = new QLabel(this);
   modelLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   modelLabel_->setContentsMargins(8, 4, 8, 4);
-  errorBanner_ = new QLabel(this);
-  errorBanner_->setWordWrap(true);
-  errorBanner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  errorBanner_->setStyleSheet(QStringLiteral(
-      "QLabel { background: #fde2e1; color: #7a1712; border: 1px solid #e8a09a; padding: 6px; }"));
-  errorBanner_->setToolTip(tr("The banner goes away with the next job"));
-  errorBanner_->hide();
-  connect(errorBanner_, &QLabel::linkActivated, errorBanner_, &QWidget::hide);
-
   imagePanel_ = new ImagePanel(this);
   invertPanel_ = new InvertPanel(this);
   interpPanel_ = new InterpolationPanel(this);
@@ -105,7 +102,10 @@ void MainWindow::buildLayout() {
   auto* splitter = new QSplitter(Qt::Horizontal, this);
   splitter->addWidget(imagePanel_);
   splitter->addWidget(tabs_);
+  splitter->setStretchFactor(0, 0);
   splitter->setStretchFactor(1, 1);
+  splitter->setCollapsible(0, false);
+  splitter->setCollapsible(1, false);
   splitter->setSizes({250, 900});
 
   jobBar_ = new JobBar(this);
@@ -113,10 +113,10 @@ void MainWindow::buildLayout() {
   auto* layout = new QVBoxLayout(central);
   layout->setContentsMargins(6, 4, 6, 4);
   layout->addWidget(modelLabel_);
-  layout->addWidget(errorBanner_);
   layout->addWidget(splitter, 1);
   layout->addWidget(jobBar_);
   setCentralWidget(central);
+  errorBanner_ = new ErrorBanner(central);  // over the layout, not in it
   statusBar()->showMessage(tr("Ready"));
 
   auto exportSlot = [this](const QImage& image, const QString& name) { exportImage(image, name); };
@@ -129,6 +129,7 @@ void MainWindow::buildLayout() {
   connect(invertPanel_, &InvertPanel::exportRequested, this, exportSlot);
   connect(samplePanel_, &SamplePanel::sampleRequested, this, &MainWindow::runSample);
   connect(samplePanel_, &SamplePanel::sourceChanged, this, &MainWindow::suggestGuidance);
+  connect(samplePanel_, &SamplePanel::sourceChanged, this, &MainWindow::updateCompareSubject);
   connect(samplePanel_, &SamplePanel::exportRequested, this, exportSlot);
   connect(comparePanel_, &ComparePanel::compareRequested, this, &MainWindow::runCompare);
   connect(comparePanel_, &ComparePanel::exportRequested, this, exportSlot);
@@ -188,11 +189,13 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::finished, this,
           [this](JobKind kind) { onJobEnded(kind, tr("%1: done").arg(jobTitle(kind)), true); });
   connect(w, &Worker::cancelled, this, [this](JobKind kind) {
+    if (kind == JobKind::kCompare) comparePanel_->markUnfinished(tr("cancelled"));
     onJobEnded(kind, tr("%1: cancelled").arg(jobTitle(kind)), false);
   });
   connect(w, &Worker::failed, this, [this](JobKind kind, const QString& reason) {
     if (kind == JobKind::kLoadModel) pendingModel_.reset();
     if (kind == JobKind::kLoadImage) pendingImagePath_.clear();
+    if (kind == JobKind::kCompare) comparePanel_->markUnfinished(tr("not run: the job failed"));
     showError(tr("Cannot %1: %2").arg(jobFailureVerb(kind), reason));
     onJobEnded(kind, tr("%1: failed").arg(jobTitle(kind)), false);
   });
@@ -200,6 +203,8 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::imageLoaded, this, [this](const ImageInfo& info) {
     imagePanel_->showImage(info);
     editPanel_->onImageLoaded(info, runningJob_ == JobKind::kLoadImage);
+    invertPanel_->clearResult();  // the inversion shown was of the previous image
+    if (!info.note.isEmpty()) statusBar()->showMessage(info.note, 15000);
     if (!pendingImagePath_.isEmpty()) settings_->addRecentImage(pendingImagePath_);
     pendingImagePath_.clear();
     updateState();
@@ -208,7 +213,10 @@ void MainWindow::connectWorker() {
   connect(w, &Worker::latentChanged, interpPanel_, &InterpolationPanel::onLatentChanged);
   connect(w, &Worker::latentChanged, this, [this](const LatentInfo& info) {
     latentFromSeed_[info.slot == LatentSlot::kA ? 0 : 1] = info.fromSeed;
+    latentOrigin_[info.slot == LatentSlot::kA ? 0 : 1] =
+        info.image.isNull() ? QString() : info.origin;
     suggestGuidance();
+    updateCompareSubject();
   });
   connect(w, &Worker::latentSaved, this, [this](LatentSlot slot, const QString& path) {
     statusBar()->showMessage(tr("Saved latent %1 to %2").arg(slotName(slot), path), 5000);
@@ -279,6 +287,7 @@ void MainWindow::onModelLoaded(const ModelInfo& info) {
   invertPanel_->clearResult();
   invertPanel_->setModelResolution(info.resolution);
   editPanel_->setModelResolution(info.resolution);
+  imagePanel_->setModel(info.name, info.resolution);
   interpPanel_->onModelLoaded();
   samplePanel_->setGuide(info.guide, info.guidance);
   suggestGuidance();
@@ -408,8 +417,34 @@ void MainWindow::runCompare() {
     showError(tr("Cannot compare step counts: %1").arg(error));
     return;
   }
+  const SampleRequest request = sampleRequest();
+  updateCompareSubject();
+  if (request.source == LatentSource::kPath) {
+    comparePanel_->setSubject(
+        tr("Compares the point at α = %1 on the path from latent A (%2) to latent B (%3), with "
+           "the Sample tab's settings")
+            .arg(request.alpha, 0, 'f', 2)
+            .arg(latentOrigin_[0], latentOrigin_[1]));
+  }
   comparePanel_->begin(counts);
-  host_->compare(CompareRequest::of(sampleRequest(), counts));
+  host_->compare(CompareRequest::of(request, counts));
+}
+
+void MainWindow::updateCompareSubject() {
+  const LatentSource source = samplePanel_->request().source;
+  if (source == LatentSource::kPath) {
+    comparePanel_->setSubject(
+        tr("Compares the point on the path from latent A to latent B at "
+           "the slider, with the Sample tab's settings"));
+    return;
+  }
+  const int i = source == LatentSource::kA ? 0 : 1;
+  const QString name = slotName(source == LatentSource::kA ? LatentSlot::kA : LatentSlot::kB);
+  comparePanel_->setSubject(
+      latentOrigin_[i].isEmpty()
+          ? tr("Compares latent %1 (empty: set it on the Latents tab), as chosen on the Sample tab")
+                .arg(name)
+          : tr("Compares latent %1 (%2), as chosen on the Sample tab").arg(name, latentOrigin_[i]));
 }
 
 void MainWindow::runEdit() { host_->edit(editPanel_->request()); }
@@ -485,6 +520,7 @@ void MainWindow::showAbout() {
 
 void MainWindow::onJobEnded(JobKind kind, const QString& message, bool succeeded) {
   runningJob_.reset();
+
   jobBar_->onEnded(message, succeeded);
   if (!succeeded) statusBar()->showMessage(message, 5000);
   if (!model_ && !pendingModel_ && kind == JobKind::kLoadModel) {
@@ -498,9 +534,7 @@ void MainWindow::onJobEnded(JobKind kind, const QString& message, bool succeeded
 
 void MainWindow::showError(const QString& message) {
   lastError_ = message;
-  errorBanner_->setText(message.toHtmlEscaped() +
-                        tr(R"(&nbsp;&nbsp;<a href="dismiss">Dismiss</a>)"));
-  errorBanner_->show();
+  errorBanner_->showMessage(message);
   statusBar()->showMessage(message, 10000);
 }
 
@@ -534,6 +568,21 @@ void MainWindow::saveSettings() {
   comparePanel_->save(*settings_);
   editPanel_->save(*settings_);
   settings_->sync();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+  // The shortcut map asks the focus widget first (ShortcutOverride); a spin box's line editor
+  // claims Ctrl+V for itself. Withholding the question from it lets Edit > Paste Image run.
+  if (event->type() == QEvent::ShortcutOverride) {
+    auto* key = static_cast<QKeyEvent*>(event);
+    auto* widget = qobject_cast<QWidget*>(watched);
+    if (key->matches(QKeySequence::Paste) && widget && isAncestorOf(widget) &&
+        (qobject_cast<QAbstractSpinBox*>(widget) ||
+         qobject_cast<QAbstractSpinBox*>(widget->parentWidget()))) {
+      return true;
+    }
+  }
+  return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -11,6 +11,7 @@ class AppMenus;
 class AppSettings;
 class ComparePanel;
 class EditPanel;
+class ErrorBanner;
 class Exporter;
 class ImagePanel;
 class InterpolationPanel;
@@ -79,6 +80,8 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] SamplePanel* samplePanel() const { return samplePanel_; }
   [[nodiscard]] ComparePanel* comparePanel() const { return comparePanel_; }
   [[nodiscard]] EditPanel* editPanel() const { return editPanel_; }
+  [[nodiscard]] ErrorBanner* errorBanner() const { return errorBanner_; }
+  [[nodiscard]] JobBar* jobBar() const { return jobBar_; }
 
  Q_SIGNALS:
   /// After the window has shown the end of a job.
@@ -87,6 +90,9 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  /// Lets Ctrl+V paste an image wherever the focus is except in a text field (a spin box's
+  /// editor would take it otherwise).
+  bool eventFilter(QObject* watched, QEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
@@ -104,13 +110,15 @@ class MainWindow : public QMainWindow {
   /// Sets the Sample tab's guidance for its latent source: the model's own weight when seeded
   /// noise feeds it, else 1 (an inverted image or a latent file then decodes to its image).
   void suggestGuidance();
+  /// Tells the Compare tab which latent it samples (the Sample tab's source).
+  void updateCompareSubject();
 
   std::unique_ptr<AppSettings> settings_;
   WorkerHost* host_ = nullptr;
   AppMenus* menus_ = nullptr;
   Exporter* exporter_ = nullptr;
   QLabel* modelLabel_ = nullptr;
-  QLabel* errorBanner_ = nullptr;
+  ErrorBanner* errorBanner_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   ImagePanel* imagePanel_ = nullptr;
   InvertPanel* invertPanel_ = nullptr;
@@ -127,4 +135,5 @@ class MainWindow : public QMainWindow {
   QString lastError_;
   std::optional<JobKind> runningJob_;
   bool latentFromSeed_[2] = {false, false};  // latent A, B
+  QString latentOrigin_[2];                  // where latent A, B came from ("seed 3")
 };

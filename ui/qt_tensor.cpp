@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "qt_image_decoder.h"
+
 QImage toQImage(const ddim::Rgb8Image& image) {
   QImage out(image.width, image.height, QImage::Format_RGB888);
   const qsizetype rowBytes = static_cast<qsizetype>(image.width) * 3;
@@ -30,20 +32,4 @@ QImage modelSpaceToQImage(const at::Tensor& modelSpace) {
   return toQImage(ddim::toRgb8(modelSpace.detach().to(at::kCPU)));
 }
 
-at::Tensor qImageToRgb01(const QImage& image) {
-  const QImage rgba = image.convertToFormat(QImage::Format_RGBA8888);
-  const int w = rgba.width();
-  const int h = rgba.height();
-  auto out = at::empty({3, h, w}, at::kFloat);
-  auto acc = out.accessor<float, 3>();
-  for (int y = 0; y < h; ++y) {
-    const uchar* row = rgba.constScanLine(y);
-    for (int x = 0; x < w; ++x) {
-      const float a = row[4 * x + 3] / 255.0f;
-      for (int c = 0; c < 3; ++c) {
-        acc[c][y][x] = (row[4 * x + c] / 255.0f) * a + (1.0f - a);  // composite on white
-      }
-    }
-  }
-  return out;
-}
+at::Tensor qImageToRgb01(const QImage& image) { return rgb01FromQImage(image); }

@@ -18,18 +18,22 @@ SamplePanel::SamplePanel(QWidget* parent) : QWidget(parent) {
   source_->addItem(tr("latent A"), static_cast<int>(LatentSource::kA));
   source_->addItem(tr("latent B"), static_cast<int>(LatentSource::kB));
   source_->addItem(tr("slider position between A and B"), static_cast<int>(LatentSource::kPath));
-  source_->setToolTip(tr("The latent x_T to sample from"));
+  source_->setToolTip(tr("The latent (starting noise, x_T) the image is drawn from"));
   steps_ = makeStepsSpin(50, this);
   eta_ = new QDoubleSpinBox(this);
   eta_->setRange(0.0, 1.0);
   eta_->setSingleStep(0.1);
   eta_->setDecimals(2);
-  eta_->setToolTip(tr("0: deterministic DDIM; 1: DDPM's posterior variance (paper Eq. 16)"));
+  eta_->setToolTip(
+      tr("How much fresh randomness each step adds. 0: the same latent always gives the same "
+         "image (DDIM); 1: as random as DDPM (η in the DDIM paper's Eq. 16)"));
   schedule_ = makeScheduleCombo(this);
   seed_ = makeSeedSpin(this);
   seed_->setToolTip(tr("Seed of the noise added at each step when eta > 0"));
   clip_ = new QCheckBox(tr("Clip predicted x0 to [-1, 1]"), this);
-  clip_->setToolTip(tr("Off in the official code; diffusers clips by default"));
+  clip_->setToolTip(
+      tr("Keep each step's predicted image within the valid pixel range (off in the official "
+         "code; diffusers clips by default)"));
   guidance_ = new QDoubleSpinBox(this);
   guidance_->setRange(0.0, 10.0);
   guidance_->setSingleStep(0.5);

@@ -283,13 +283,14 @@ void Worker::loadModel(const ModelRequest& request) {
 void Worker::loadImage(const ImageRequest& request) {
   runJob(JobKind::kLoadImage, request.ticket, [&] {
     State& s = *state_;
+    std::string note;
     at::Tensor rgb = request.path.isEmpty() ? qImageToRgb01(request.image)
-                                            : ddim::readImage(request.path.toStdString());
+                                            : ddim::readImage(request.path.toStdString(), &note);
     if (rgb.numel() == 0) throw ddim::Error("the image is empty");
     s.image01 = rgb;
     s.imageName = request.name.isEmpty() ? QFileInfo(request.path).fileName() : request.name;
-    Q_EMIT imageLoaded(
-        ImageInfo{s.imageName, toQImage(ddim::toRgb8From01(rgb)), s.updateModelView()});
+    Q_EMIT imageLoaded(ImageInfo{s.imageName, toQImage(ddim::toRgb8From01(rgb)),
+                                 s.updateModelView(), fromStd(note)});
   });
 }
 
@@ -307,16 +308,17 @@ void Worker::invert(const InvertRequest& request) {
                    ddim::reconstructionCalls(request.options, m.schedule.numTimesteps(),
                                              /*reconstruct=*/true));
     QImage latentImage;
+    const QString origin = tr("inverted %1, %2 steps").arg(name).arg(steps);
     const ddim::Reconstruction r = ddim::invertAndReconstruct(
         m, x0, request.options, /*reconstruct=*/true, meter.control(&cancel_),
         [&](const at::Tensor& z) {
           s.latent(request.target) = z;
           latentImage = toQImage(ddim::visualiseLatent(z));
-          Q_EMIT latentChanged(LatentInfo{request.target, latentImage,
-                                          tr("inverted %1, %2 steps").arg(name).arg(steps)});
+          Q_EMIT latentChanged(LatentInfo{request.target, latentImage, origin});
         });
     InvertResult result;
     result.target = request.target;
+    result.latentOrigin = origin;
     result.latent = latentImage;
     result.reconstruction = modelSpaceToQImage(r.image);
     result.mse = r.error.mse;

@@ -66,6 +66,7 @@ struct ImageInfo {
   QString name;
   QImage original;   // as read, RGB
   QImage modelView;  // centre-cropped and resized to the model's resolution (null without model)
+  QString note;      // a remark on a readable but doubtful image (nearly black 16-bit), or empty
 };
 
 struct InvertRequest {
@@ -81,6 +82,7 @@ struct InvertRequest {
 
 struct InvertResult {
   LatentSlot target = LatentSlot::kA;
+  QString latentOrigin;   // as the latent slot shows it: "inverted photo.png, 50 steps"
   QImage latent;          // visualised latent
   QImage reconstruction;  // the latent sampled back with the same steps (eta = 0)
   double mse = 0;

@@ -45,7 +45,9 @@ int runEdit(const EditArgs& a) {
   const int T = model.schedule.numTimesteps();
   options.validate(T);
   const int size = model.config.imageSize;
-  const at::Tensor x0 = loadImageForModel(a.image, size).to(model.device);
+  std::string note;
+  const at::Tensor x0 = loadImageForModel(a.image, size, &note).to(model.device);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   const at::Tensor mask = a.mask ? loadMaskForModel(*a.mask, size).to(model.device) : at::Tensor();
   // Guidance denoises; inversion uses the model alone. An inverted image keeps its content only
   // when the same network takes it down again, so kInvert defaults to the model alone.

@@ -27,7 +27,9 @@ struct InvertArgs {
 
 int runInvert(const InvertArgs& a) {
   const LoadedModel model = loadModelFromArgs(a.model);
-  const at::Tensor x0 = loadImageForModel(a.image, model.config.imageSize).to(model.device);
+  std::string note;
+  const at::Tensor x0 = loadImageForModel(a.image, model.config.imageSize, &note).to(model.device);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
   Progress progress(a.recon ? "invert + reconstruct" : "invert", a.model.quiet);
   const Reconstruction r =
       invertAndReconstruct(model, x0, a.options, a.recon.has_value(), progress.control(),

@@ -10,6 +10,10 @@
 #include "commands.h"
 #include "errors.h"
 
+#ifdef DDIM_HAVE_QT_IMAGE
+#include "qt_image_decoder.h"
+#endif
+
 namespace {
 
 constexpr const char* kDescription =
@@ -73,6 +77,9 @@ std::string usageText(const CLI::ParseError& e, const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using ddim::cli::Command;
+#ifdef DDIM_HAVE_QT_IMAGE
+  installQtImageDecoder();  // images OpenCV cannot read (GIF, ...), as in the GUI
+#endif
   CLI::App app(kDescription, "ddim");
   app.require_subcommand(1);
   app.get_formatter()->column_width(30);

@@ -11,11 +11,13 @@
 #include "demo_runner.h"
 #include "main_window.h"
 #include "model/device.h"
+#include "qt_image_decoder.h"
 
 int main(int argc, char** argv) {
   QGuiApplication::setHighDpiScaleFactorRoundingPolicy(
       Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
   QApplication app(argc, argv);
+  installQtImageDecoder();  // images OpenCV cannot read (GIF, ...), as in the CLI
   QApplication::setOrganizationName(QStringLiteral("DDIM Studio"));
   QApplication::setApplicationName(QStringLiteral("ddim-studio"));
   QApplication::setApplicationVersion(QStringLiteral(DDIM_STUDIO_VERSION));

@@ -1,15 +1,23 @@
 #include "io/image_io.h"
 
 #include <ATen/ATen.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
 #include <limits>
+#include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <regex>
 
 #include "errors.h"
 #include "io/atomic_file.h"
+#include "io/image_header.h"
 
 namespace ddim {
 namespace {
@@ -35,20 +43,113 @@ at::Tensor firstImage(const at::Tensor& t, const char* what) {
   return x;
 }
 
-}  // namespace
+constexpr uint64_t kMaxImageFileBytes = uint64_t{1} << 30;
+/// Below this share of the 16-bit range at its brightest, a 16-bit image gets a note.
+constexpr double kNearlyBlack = 0.1;
 
-at::Tensor decodeImage(const std::string& bytes, const std::string& name) {
-  if (bytes.empty()) throw Error("cannot read image " + name + ": the file is empty");
+struct Fallback {
+  ImageDecoder decode;
+  std::string formats;
+};
+
+Fallback& fallback() {
+  static Fallback f;
+  return f;
+}
+
+/// Why an image of w x h pixels is refused (empty: it is not); `verb`: "declares" or "holds".
+std::string sizeRefusal(int64_t w, int64_t h, const char* verb) {
+  if (w <= kMaxImageSide && h <= kMaxImageSide && w * h <= kMaxImagePixels) return {};
+  return "it " + std::string(verb) + " " + std::to_string(w) + " x " + std::to_string(h) +
+         " pixels; the largest image this program opens has " +
+         std::to_string(kMaxImagePixels / 1000000) + " megapixels and " +
+         std::to_string(kMaxImageSide) + " pixels a side";
+}
+
+/// Sends what the process writes to stderr into a temporary file while it lives, so that the
+/// decoders' warnings (libpng, libjpeg, libtiff, OpenCV) become part of one message rather than
+/// terminal chatter. stderr is process-wide: one capture runs at a time, and what another thread
+/// writes to stderr meanwhile is captured (and dropped) with it.
+class StderrCapture {
+ public:
+  StderrCapture() : lock_(mutex()) {
+    std::fflush(stderr);
+    file_ = std::tmpfile();
+    if (file_) saved_ = ::dup(STDERR_FILENO);
+    if (saved_ >= 0 && ::dup2(::fileno(file_), STDERR_FILENO) < 0) {
+      ::close(saved_);
+      saved_ = -1;
+    }
+  }
+  ~StderrCapture() { (void)finish(); }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+
+  /// Restores stderr and returns what was written to it meanwhile (at most 64 kB).
+  std::string finish() {
+    std::string text;
+    if (saved_ >= 0) {
+      std::cerr.flush();
+      std::fflush(stderr);
+      ::dup2(saved_, STDERR_FILENO);
+      ::close(saved_);
+      saved_ = -1;
+      std::rewind(file_);
+      char buffer[4096];
+      size_t n = 0;
+      while (text.size() < 65536 && (n = std::fread(buffer, 1, sizeof buffer, file_)) > 0)
+        text.append(buffer, n);
+    }
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+    return text;
+  }
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  std::lock_guard<std::mutex> lock_;
+  FILE* file_ = nullptr;
+  int saved_ = -1;
+};
+
+/// The last line a decoder printed, without OpenCV's log prefix ("[ WARN:0@0.1] global
+/// /path/grfmt_tiff.cpp (629) readHeader ").
+std::string lastDecoderLine(const std::string& chatter) {
+  std::string last;
+  size_t start = 0;
+  while (start < chatter.size()) {
+    size_t end = chatter.find('\n', start);
+    if (end == std::string::npos) end = chatter.size();
+    std::string line = chatter.substr(start, end - start);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!line.empty()) last = line;
+    start = end + 1;
+  }
+  static const std::regex openCvPrefix(R"(^\[[^\]]*\]\s*(global\s+\S+\s+\(\d+\)\s+\S+\s+)?)");
+  return std::regex_replace(last, openCvPrefix, "");
+}
+
+/// OpenCV's decoder at the file's own depth; empty with `cause` set to what it said on failure.
+cv::Mat decodeWithOpenCv(const std::string& bytes, std::string* cause) {
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
   cv::Mat img;
+  StderrCapture capture;
   try {
     img = cv::imdecode(raw, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
   } catch (const cv::Exception& e) {
-    throw Error("cannot read image " + name + ": " + e.what());
+    *cause = e.err;
   }
-  if (img.empty())
-    throw Error("cannot read image " + name +
-                ": not an image format OpenCV can decode (PNG, JPEG, BMP, TIFF, WebP), or corrupt");
+  const std::string said = lastDecoderLine(capture.finish());
+  if (img.empty() && cause->empty() && !said.empty()) *cause = "the decoder says: " + said;
+  return img;
+}
+
+/// OpenCV's BGR(A) or gray image at 8, 16 or 32 bits -> RGB [3, H, W] in [0, 1].
+at::Tensor matToRgb01(const cv::Mat& img, const std::string& name, const std::string& prefix,
+                      std::string* note) {
   double scale = 1.0;
   switch (img.depth()) {
     case CV_8U:
@@ -58,10 +159,29 @@ at::Tensor decodeImage(const std::string& bytes, const std::string& name) {
       scale = 1.0 / 65535;
       break;
     case CV_32F:
+    case CV_64F:  // floating point: [0, 1] by convention
       scale = 1.0;
       break;
     default:
-      throw Error("cannot read image " + name + ": unsupported pixel depth");
+      throw Error(prefix + "its samples are of a depth this program does not read (OpenCV depth " +
+                  std::to_string(img.depth()) + ")");
+  }
+  if (img.channels() != 1 && img.channels() != 3 && img.channels() != 4)
+    throw Error(prefix + "unsupported channel count " + std::to_string(img.channels()));
+  if (img.depth() == CV_16U && note) {
+    std::vector<cv::Mat> planes;
+    cv::split(img, planes);
+    double brightest = 0;
+    for (int c = 0; c < std::min(3, img.channels()); ++c) {
+      double lo = 0, hi = 0;
+      cv::minMaxLoc(planes[c], &lo, &hi);
+      brightest = std::max(brightest, hi);
+    }
+    if (brightest < kNearlyBlack * 65535) {
+      *note = name + ": a 16-bit image whose brightest sample is " +
+              std::to_string(static_cast<int>(brightest)) +
+              " of 65535; scaled by the 16-bit range it is nearly black";
+    }
   }
   cv::Mat f;
   img.convertTo(f, CV_32F, scale);
@@ -73,7 +193,7 @@ at::Tensor decodeImage(const std::string& bytes, const std::string& name) {
     case 3:
       cv::cvtColor(f, rgb, cv::COLOR_BGR2RGB);
       break;
-    case 4: {  // composite on white: c * a + (1 - a)
+    default: {  // 4: composite on white, c * a + (1 - a)
       std::vector<cv::Mat> ch;
       cv::split(f, ch);
       for (int i = 0; i < 3; ++i) ch[i] = ch[i].mul(ch[3]) + (1.0 - ch[3]);
@@ -83,15 +203,63 @@ at::Tensor decodeImage(const std::string& bytes, const std::string& name) {
       cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
       break;
     }
-    default:
-      throw Error("cannot read image " + name + ": unsupported channel count " +
-                  std::to_string(f.channels()));
   }
   cv::min(cv::max(rgb, 0.0), 1.0, rgb);
   return matToTensor(rgb);
 }
 
-at::Tensor readImage(const std::string& path) { return decodeImage(readFileBytes(path), path); }
+}  // namespace
+
+at::Tensor decodeImage(const std::string& bytes, const std::string& name, std::string* note) {
+  if (note) note->clear();
+  const std::string prefix = "cannot read image " + name + ": ";
+  if (bytes.empty()) throw Error(prefix + "the file is empty");
+  const ImageHeader header = readImageHeader(bytes);
+  if (const std::string why = sizeRefusal(header.width, header.height, "declares"); !why.empty())
+    throw Error(prefix + why);
+  if (!header.problem.empty()) throw Error(prefix + header.problem);
+
+  std::string cause;
+  if (!header.format.empty() && header.format != "GIF") {
+    const cv::Mat img = decodeWithOpenCv(bytes, &cause);
+    if (!img.empty()) {
+      if (const std::string why = sizeRefusal(img.cols, img.rows, "holds"); !why.empty())
+        throw Error(prefix + why);
+      return matToRgb01(img, name, prefix, note);
+    }
+  }
+  const Fallback& f = fallback();
+  if (f.decode) {
+    try {
+      return f.decode(bytes);
+    } catch (const Error& e) {
+      if (cause.empty() && !header.format.empty()) cause = e.what();
+    }
+  }
+  if (!header.unusual.empty()) throw Error(prefix + header.unusual);
+  const std::string formats =
+      "PNG, JPEG, BMP, TIFF, WebP, PNM" + (f.decode ? ", " + f.formats : std::string());
+  if (header.format.empty())
+    throw Error(prefix + "not an image in a format this program reads (" + formats + ")");
+  if (header.format == "GIF" && !f.decode)
+    throw Error(prefix + "GIF images are read through Qt, which this program was built without");
+  throw Error(prefix + "the " + header.format + " data is corrupt" +
+              (cause.empty() ? std::string() : " (" + cause + ")"));
+}
+
+void setFallbackImageDecoder(ImageDecoder decoder, std::string formats) {
+  fallback() = Fallback{std::move(decoder), std::move(formats)};
+}
+
+at::Tensor readImage(const std::string& path, std::string* note) {
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  if (!ec && bytes > kMaxImageFileBytes)
+    throw Error("cannot read image " + path + ": the file holds " + std::to_string(bytes >> 20) +
+                " MB, more than the " + std::to_string(kMaxImageFileBytes >> 20) +
+                " MB this program opens");
+  return decodeImage(readFileBytes(path), path, note);
+}
 
 at::Tensor cropAndResize(const at::Tensor& rgb01, int size) {
   if (size <= 0) throw Error("image size must be > 0");
@@ -108,8 +276,8 @@ at::Tensor cropAndResize(const at::Tensor& rgb01, int size) {
   return matToTensor(out);
 }
 
-at::Tensor loadImageForModel(const std::string& path, int size) {
-  return (cropAndResize(readImage(path), size) * 2.0 - 1.0).unsqueeze(0);
+at::Tensor loadImageForModel(const std::string& path, int size, std::string* note) {
+  return (cropAndResize(readImage(path, note), size) * 2.0 - 1.0).unsqueeze(0);
 }
 
 Rgb8Image toRgb8From01(const at::Tensor& rgb01) {

@@ -3,7 +3,9 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ddim {
@@ -15,17 +17,36 @@ struct Rgb8Image {
   std::vector<uint8_t> pixels;
 };
 
-/// Reads any image OpenCV reads (PNG, JPEG, BMP, TIFF, WebP; gray, alpha composited on white,
-/// 16-bit) as RGB in [0, 1] float32 [3, H, W]. Throws ddim::Error naming the file.
-[[nodiscard]] at::Tensor readImage(const std::string& path);
-/// Decodes image bytes in memory (same rules as readImage); `name` is used in errors.
-[[nodiscard]] at::Tensor decodeImage(const std::string& bytes, const std::string& name);
+/// The largest image readImage accepts, a policy: a decoded image costs 12 bytes a pixel as
+/// float RGB, so 50 megapixels is 600 MB. The header's declared size is checked before decoding.
+inline constexpr int64_t kMaxImagePixels = 50'000'000;
+inline constexpr int64_t kMaxImageSide = 32768;
+
+/// Reads an image as RGB in [0, 1] float32 [3, H, W]: PNG, JPEG, BMP, TIFF (first page), WebP and
+/// PNM through OpenCV, and what OpenCV cannot read (GIF, ...) through the fallback decoder a front
+/// end registered. Gray is spread to RGB, alpha composited on white, 16-bit samples scaled by
+/// 65535. Throws ddim::Error with one line naming the file and the cause; the decoders' own
+/// messages are kept off stderr. `note`, when given, receives a remark on a readable but doubtful
+/// image (a 16-bit image that comes out nearly black), or is cleared.
+[[nodiscard]] at::Tensor readImage(const std::string& path, std::string* note = nullptr);
+/// Decodes image bytes in memory (same rules as readImage); `name` is used in messages.
+[[nodiscard]] at::Tensor decodeImage(const std::string& bytes, const std::string& name,
+                                     std::string* note = nullptr);
+
+/// A decoder for what OpenCV cannot read: gets the file's bytes and returns RGB [3, H, W] float32
+/// in [0, 1] (alpha composited on white), or throws ddim::Error with the cause (without the file
+/// name). It must refuse images above kMaxImagePixels or kMaxImageSide before decoding them.
+using ImageDecoder = std::function<at::Tensor(std::string_view bytes)>;
+/// Registers `decoder` as the fallback of readImage (the front ends register Qt's QImageReader);
+/// `formats` names what it adds, for messages ("GIF"). Call before any thread reads images.
+void setFallbackImageDecoder(ImageDecoder decoder, std::string formats);
 
 /// Centre-crops to square and area-resizes to size x size: [3, H, W] in [0, 1] -> [3, S, S].
 [[nodiscard]] at::Tensor cropAndResize(const at::Tensor& rgb01, int size);
 
 /// readImage + cropAndResize + map to model space: [1, 3, S, S] float32 in [-1, 1] (x = 2 img - 1).
-[[nodiscard]] at::Tensor loadImageForModel(const std::string& path, int size);
+[[nodiscard]] at::Tensor loadImageForModel(const std::string& path, int size,
+                                           std::string* note = nullptr);
 
 /// Model space [.., 3, H, W] (first item if batched) -> 8-bit RGB via (x + 1) / 2 clamped.
 [[nodiscard]] Rgb8Image toRgb8(const at::Tensor& modelSpace);
