@@ -33,8 +33,12 @@ TEST(DpmSolverTest, ThreeTimestepsMatchAlgorithm2ByHand) {
   const at::Tensor xT = at::full({1, 1, 1, 1}, x3, at::kDouble);
   const double out = sample(linearEps(), schedule, xT, o).item<double>();
 
-  // The same walk in plain scalars. betas 0.1, 0.2, 0.3 -> abar 0.9, 0.72, 0.504.
-  const double a2 = 0.9 * 0.8 * 0.7, a1 = 0.9 * 0.8, a0 = 0.9;
+  // The same walk in plain scalars. betas 0.1, 0.2, 0.3 -> abar 0.9, 0.72, 0.504 (the schedule
+  // holds them rounded to float32, as the official code does: those are the inputs here).
+  const double a2 = schedule.alphaBar(2), a1 = schedule.alphaBar(1), a0 = schedule.alphaBar(0);
+  ASSERT_NEAR(a2, 0.504, 1e-6);
+  ASSERT_NEAR(a1, 0.72, 1e-6);
+  ASSERT_NEAR(a0, 0.9, 1e-6);
   const auto d = [](double x, double a, double c) {
     return (x - std::sqrt(1 - a) * c * x) / std::sqrt(a);
   };
@@ -73,6 +77,9 @@ TEST(DpmSolverTest, TwoStepsEqualDdim) {
 
 // On the Gaussian model the exact flow is known (analytic_model.h): the error of DPM-Solver++(2M)
 // falls about 4x each time the steps double (second order), DDIM's about 2x (first order).
+// Measured (uniform steps 50, 100, 200): DPM-Solver++(2M) 3.2x then 3.8x, DDIM 1.9x and 1.9x.
+// Fewer steps are not yet in the asymptotic range here: the largest lambda-step, from t = T/S
+// to t = 0, dominates (with uniform steps at S = 10 both solvers miss by about 0.1).
 TEST(DpmSolverTest, ConvergesAtSecondOrderOnGaussianModel) {
   const NoiseSchedule schedule(BetaSchedule::kLinear, 1e-4, 0.02, 1000);
   const GaussianData data = GaussianData::make(schedule);
@@ -80,27 +87,26 @@ TEST(DpmSolverTest, ConvergesAtSecondOrderOnGaussianModel) {
   const auto error = [&](SamplerKind kind, int steps) {
     SampleOptions o;
     o.steps = steps;
-    o.skip = SkipType::kQuad;
     o.kind = kind;
     const double aT = schedule.alphaBar(makeTimesteps(o.skip, steps, 1000).back());
     const at::Tensor x = sample(data.denoiser(), schedule, xT, o);
     return (x - data.flow(xT, aT, 1.0)).pow(2).mean().sqrt().item<double>();
   };
+  const std::vector<int> steps = {50, 100, 200};
   std::vector<double> dpm, ddim;
-  for (int steps : {10, 20, 40, 80}) {
-    dpm.push_back(error(SamplerKind::kDpmSolverPP2M, steps));
-    ddim.push_back(error(SamplerKind::kDdim, steps));
+  for (int s : steps) {
+    dpm.push_back(error(SamplerKind::kDpmSolverPP2M, s));
+    ddim.push_back(error(SamplerKind::kDdim, s));
   }
-  for (size_t i = 1; i < dpm.size(); ++i) {
-    const double ratio = dpm[i - 1] / dpm[i];
-    EXPECT_GT(ratio, 3.0) << "S " << (10 << (i - 1)) << " -> " << (10 << i) << ": " << dpm[i - 1]
-                          << " -> " << dpm[i];
-    EXPECT_LT(ratio, 5.5) << "S " << (10 << (i - 1)) << " -> " << (10 << i);
-    const double ddimRatio = ddim[i - 1] / ddim[i];
-    EXPECT_GT(ddimRatio, 1.5);
-    EXPECT_LT(ddimRatio, 2.6);
-    EXPECT_LT(dpm[i], ddim[i]);
+  for (size_t i = 1; i < steps.size(); ++i) {
+    const double ratio = dpm[i - 1] / dpm[i], ddimRatio = ddim[i - 1] / ddim[i];
+    EXPECT_GT(ratio, i == 1 ? 2.8 : 3.4)
+        << "S " << steps[i - 1] << " -> " << steps[i] << ": " << dpm[i - 1] << " -> " << dpm[i];
+    EXPECT_LT(ratio, 4.6) << "S " << steps[i - 1] << " -> " << steps[i];
+    EXPECT_GT(ddimRatio, 1.6) << "S " << steps[i - 1] << " -> " << steps[i];
+    EXPECT_LT(ddimRatio, 2.4) << "S " << steps[i - 1] << " -> " << steps[i];
   }
+  EXPECT_LT(dpm.back(), ddim.back() / 3);
 }
 
 TEST(DpmSolverTest, CallsOncePerStepAndRejectsEta) {
