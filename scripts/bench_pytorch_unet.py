@@ -3,9 +3,11 @@
 
 The network is an nn.Module written from the paper's appendix (Song et al. 2020) in the style of
 the official models/diffusion.py (x * sigmoid(x), bmm attention, F.pad + strided conv, nearest
-interpolate), at the paper's CIFAR-10 config (35,746,307 parameters, 32x32), random weights.
+interpolate), at the paper's CIFAR-10 config (35,746,307 parameters, 32x32) or, with
+--config lsun256, its LSUN church/bedroom config (113,673,219 parameters, 256x256), random weights.
 
-    /usr/bin/python3 scripts/bench_pytorch_unet.py [--threads 2] [--batch 1 16] [--calls 30]
+    /usr/bin/python3 scripts/bench_pytorch_unet.py [--config cifar10|lsun256] [--threads 2]
+        [--batch 1 16] [--calls 30]
 
 Prints the median wall time per forward call (ms) for each batch size, after warm-up, in
 torch.inference_mode() with torch.set_num_threads(threads). On a shared, loaded machine,
@@ -14,6 +16,7 @@ torch.inference_mode() with torch.set_num_threads(threads). On a shared, loaded 
 
 import argparse
 import math
+import resource
 import statistics
 import time
 
@@ -167,8 +170,15 @@ class Model(nn.Module):
         return self.conv_out(swish(self.norm_out(h)))
 
 
+CONFIGS = {
+    "cifar10": (dict(ch_mult=(1, 2, 2, 2), dropout=0.1, resolution=32), 35_746_307),
+    "lsun256": (dict(ch_mult=(1, 1, 2, 2, 4, 4), dropout=0.0, resolution=256), 113_673_219),
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description="PyTorch eager U-Net forward timing")
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="cifar10")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--calls", type=int, default=30)
@@ -180,14 +190,16 @@ def main():
     torch.set_num_threads(args.threads)
     clock = time.perf_counter if args.clock == "wall" else time.process_time
     torch.manual_seed(0)
-    model = Model().eval()
+    config, expected = CONFIGS[args.config]
+    model = Model(**config).eval()
     params = sum(p.numel() for p in model.parameters())
-    assert params == 35_746_307, params
+    assert params == expected, params
+    size = config["resolution"]
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"CIFAR-10 U-Net {params:,} parameters")
+          f"{args.config} U-Net {params:,} parameters, {size}x{size}")
     with torch.inference_mode():
         for batch in args.batch:
-            x = torch.randn(batch, 3, 32, 32)
+            x = torch.randn(batch, 3, size, size)
             t = torch.randint(0, 1000, (batch,)).float()
             calls = args.calls if batch == 1 else max(5, args.calls // 3)
             for _ in range(args.warmup if batch == 1 else 2):
@@ -199,6 +211,8 @@ def main():
                 times.append((clock() - start) * 1e3)
             print(f"batch {batch:3d}: median {statistics.median(times):8.2f} ms per call ({args.clock}) "
                   f"(min {min(times):.2f}, {calls} calls)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak:.0f} MB (weights {params * 4 / 1e6:.0f} MB fp32)")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,10 @@ class CliTest : public ::testing::Test {
   }
 
   static std::string path(const std::string& name) { return (*dir / name).string(); }
-  static std::string model() { return "--model " + path("model") + " --threads 1"; }
+  // fp32: these tests compare with the library's float32 results (default auto may pick bf16).
+  static std::string model() {
+    return "--model " + path("model") + " --threads 1 --precision fp32";
+  }
 
   static Result run(const std::string& args) {
     Result r;
@@ -263,6 +266,73 @@ TEST_F(CliTest, BenchPrintsTimings) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("network call, batch 2: median"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("sample, 3 steps, batch 2"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, BenchSaysItsPrecisionAndPeakMemory) {
+  const Result r = run("bench --config " + path("model/config.yml") +
+                       " --steps 2 --calls 2 --threads 1 --precision bf16 --solver dpm++2m");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("precision: bf16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak RSS: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sample, 2 steps (dpm++2m)"), std::string::npos) << r.out;
+}
+
+// --precision: what runs is said by `info`, and `sample` gives the library's result for it.
+TEST_F(CliTest, PrecisionIsChosenReportedAndUsed) {
+  const std::string plain = "--model " + path("model") + " --threads 1";
+  Result r = run("info " + plain + " --precision fp16");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("precision: fp32 (fp16 falls back to fp32"), std::string::npos) << r.out;
+  r = run("info " + plain);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(cpuHasAvx512Bf16() ? "precision: bf16 (auto" : "precision: fp32 (auto"),
+            std::string::npos)
+      << r.out;
+  r = run("info " + plain + " --precision half");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown precision 'half'"), std::string::npos) << r.err;
+
+  const at::Tensor noise = seededNoise({2, 3, 8, 8}, 5, at::kCPU);
+  writeNpy(path("pnoise.npy"), noise);
+  r = run("sample " + plain + " --precision bf16 --quiet --noise " + path("pnoise.npy") +
+          " --steps 10 --out " + path("pb.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  LoadedModel m = loaded();
+  SampleOptions o;
+  o.steps = 10;
+  const at::Tensor fp32 = sample(m.denoiser, m.schedule, noise, o);
+  applyPrecision(m, Precision::kBf16);
+  const at::Tensor bf16 = readNpy(path("pb.npy"));
+  EXPECT_TRUE(at::allclose(bf16, sample(m.denoiser, m.schedule, noise, o), 1e-5, 1e-5));
+  EXPECT_FALSE(at::equal(bf16, fp32));
+}
+
+TEST_F(CliTest, SolverOptionRunsDpmSolverAndRefusesEta) {
+  const at::Tensor noise = seededNoise({2, 3, 8, 8}, 6, at::kCPU);
+  writeNpy(path("dnoise.npy"), noise);
+  Result r = run("sample " + model() + " --quiet --noise " + path("dnoise.npy") +
+                 " --steps 10 --solver dpm++2m --out " + path("d.npy"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  SampleOptions o;
+  o.steps = 10;
+  o.kind = SamplerKind::kDpmSolverPP2M;
+  EXPECT_TRUE(at::allclose(readNpy(path("d.npy")),
+                           sample(loaded().denoiser, loaded().schedule, noise, o), 1e-5, 1e-5));
+  r = run("sample " + model() + " --seed 1 --steps 10 --solver dpm++2m --eta 0.5 --out " +
+          path("d2.npy"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("dpm++2m is deterministic: eta must be 0"), std::string::npos) << r.err;
+  r = run("sample " + model() + " --seed 1 --steps 10 --solver dpm++2m --sigma-hat --out " +
+          path("d3.npy"));
+  EXPECT_EQ(r.status, 2) << r.err;
+  r = run("sample " + model() + " --seed 1 --steps 10 --solver heun --out " + path("d4.npy"));
+  EXPECT_EQ(r.status, 2) << r.err;
+  r = run("compare " + model() + " --quiet --seed 2 --steps 2,5 --solver dpm++2m --out " +
+          path("dgrid.png"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = run("edit " + model() + " --quiet --image " + path("a.png") +
+          " --strength 0.6 --steps 10 --solver dpm++2m --out " + path("de.npy"));
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST_F(CliTest, TrainStopsAtItsTimeLimitAndResumeRunsToTheEndWithoutIt) {

@@ -120,6 +120,26 @@ TEST_F(EditTest, StrengthOneEqualsSampleFromTheSameNoise) {
   EXPECT_TRUE(at::allclose(x, expected, 1e-6, 1e-6)) << (x - expected).abs().max();
 }
 
+// The same with DPM-Solver++(2M) on the way down: the edit's steps are the sampler's.
+TEST_F(EditTest, DpmSolverAtStrengthOneEqualsItsSample) {
+  const at::Tensor x0 = images(2);
+  EditOptions o;
+  o.strength = 1.0;
+  o.steps = 10;
+  o.seed = 9;
+  o.solver = SamplerKind::kDpmSolverPP2M;
+  const at::Tensor x = strengthEdit(data.denoiser(), schedule, x0, o);
+  const at::Tensor z =
+      at::cat({seededNoise({1, 1, 2, 2}, 9, at::kCPU), seededNoise({1, 1, 2, 2}, 10, at::kCPU)});
+  SampleOptions so;
+  so.steps = 10;
+  so.kind = SamplerKind::kDpmSolverPP2M;
+  const at::Tensor expected = sample(data.denoiser(), schedule, z, so);
+  EXPECT_TRUE(at::allclose(x, expected, 1e-6, 1e-6)) << (x - expected).abs().max();
+  so.kind = SamplerKind::kDdim;
+  EXPECT_GT((sample(data.denoiser(), schedule, z, so) - expected).abs().max().item<double>(), 1e-4);
+}
+
 // q(x_t | x0) = N(alpha_t x0, sigma_t^2 I); at t = 500 of the linear schedule,
 // abar = prod_{s <= 500} (1 - beta_s) = 0.0777967 (evaluated in float64 outside the engine), so
 // alpha = 0.278921 and sigma = 0.960314.
@@ -343,6 +363,11 @@ TEST_F(EditTest, BadOptionsAndMasksThrow) {
       withOption([](EditOptions& o) { o.count = 0; }),
       withOption([](EditOptions& o) { o.resample = -1; }),
       withOption([](EditOptions& o) { o.featherPixels = -1; }),
+      withOption([](EditOptions& o) {
+        o.solver = SamplerKind::kDpmSolverPP2M;
+        o.eta = 0.5;
+      }),
+      withOption([](EditOptions& o) { o.solver = SamplerKind::kSigmaHat; }),
       withOption([](EditOptions& o) {
         o.noise = EditNoise::kInvert;
         o.inversion.method = InversionMethod::kExact;

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "diffusion/inversion.h"
 #include "diffusion/sampler.h"
@@ -102,16 +103,19 @@ TEST(EvaluateTest, SampleQualityPrefersTheExactModelOverAWrongOne) {
   o.steps = {10, 20};
   o.etas = {0.0, 1.0};
   o.sigmaHat = true;
+  o.dpmSolverSteps = {10};  // its own step counts: a row with only S = 10 filled
   o.numSamples = 120;
   o.batchSize = 50;
   int calls = 0;
   const auto exact = ddim::evaluateSampleQuality(gaussianDenoiser(schedule, kDataStd), schedule,
                                                  features, reference, 3, 8, torch::kCPU, o, {},
                                                  [&](const ddim::SampleQualityCell&) { ++calls; });
-  ASSERT_EQ(exact.size(), 6u);
-  EXPECT_EQ(calls, 6);
+  ASSERT_EQ(exact.size(), 7u);
+  EXPECT_EQ(calls, 7);
   EXPECT_EQ(exact[0].sampler, "eta = 0");
   EXPECT_EQ(exact[5].sampler, "sigma-hat");
+  EXPECT_EQ(exact[6].sampler, "DPM-Solver++(2M)");
+  EXPECT_EQ(exact[6].steps, 10);
   const auto wrong = ddim::evaluateSampleQuality(gaussianDenoiser(schedule, 0.1), schedule,
                                                  features, reference, 3, 8, torch::kCPU, o);
   for (size_t i = 0; i < exact.size(); ++i) {
@@ -122,6 +126,9 @@ TEST(EvaluateTest, SampleQualityPrefersTheExactModelOverAWrongOne) {
   EXPECT_NE(table.find("| sampler | S = 10 | S = 20 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| eta = 0 (DDIM) |"), std::string::npos) << table;
   EXPECT_NE(table.find("| sigma-hat |"), std::string::npos) << table;
+  char dpmRow[96];  // S = 20 left empty
+  std::snprintf(dpmRow, sizeof dpmRow, "| DPM-Solver++(2M) | %.3f | |\n", exact[6].fd);
+  EXPECT_NE(table.find(dpmRow), std::string::npos) << table;
 }
 
 }  // namespace

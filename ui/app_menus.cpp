@@ -1,6 +1,7 @@
 #include "app_menus.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -40,6 +41,22 @@ AppMenus::AppMenus(MainWindow* window, AppSettings& settings)
   QMenu* recentModels = file->addMenu(tr("Recent Mo&dels"));
   connect(recentModels, &QMenu::aboutToShow, this,
           [this, recentModels] { fillRecentModels(recentModels); });
+  QMenu* precision = file->addMenu(tr("Model &Precision"));
+  precision->setToolTipsVisible(true);
+  auto* precisionGroup = new QActionGroup(precision);
+  for (const QString& name : precisions()) {
+    QAction* choice = precision->addAction(name == QStringLiteral("auto") ? tr("auto") : name);
+    choice->setCheckable(true);
+    choice->setChecked(name == window->precision());
+    choice->setToolTip(
+        name == QStringLiteral("auto")
+            ? tr("bf16 where the CPU has AVX512-BF16 (or on CUDA), else fp32")
+        : name == QStringLiteral("fp16")
+            ? tr("CUDA only; on the CPU the network runs in fp32")
+            : tr("The network's convolutions in %1; sampling and inversion stay fp32").arg(name));
+    precisionGroup->addAction(choice);
+    connect(choice, &QAction::triggered, window, [window, name] { window->setPrecision(name); });
+  }
   file->addSeparator();
   QAction* exportAction =
       file->addAction(tr("&Export Result…"), window, &MainWindow::exportCurrent);
@@ -82,6 +99,11 @@ QString AppMenus::samplesFolder() {
   const QString env = qEnvironmentVariable("DDIM_SAMPLES_DIR");
   if (!env.isEmpty()) return env;
   return QDir(QString::fromStdString(ddim::resourceDir())).filePath(QStringLiteral("samples"));
+}
+
+QStringList AppMenus::precisions() {
+  return {QStringLiteral("auto"), QStringLiteral("fp32"), QStringLiteral("bf16"),
+          QStringLiteral("fp16")};
 }
 
 QStringList AppMenus::sampleImages() {

@@ -23,6 +23,8 @@ class AppMenus : public QObject {
   /// (core's resourceDir(): share/ddim-studio beside the executable's folder).
   [[nodiscard]] static QString samplesFolder();
   [[nodiscard]] static QStringList sampleImages();
+  /// The choices of File > Model Precision, as core's parsePrecision reads them.
+  [[nodiscard]] static QStringList precisions();
 
  private:
   void fillSamples(QMenu* menu);

@@ -62,6 +62,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   host_ = new WorkerHost(options.device, options.threads, this);
   exporter_ = new Exporter(this, *settings_);
   buildLayout();
+  precision_ = options.precision.isEmpty()
+                   ? settings_->value(QStringLiteral("model/precision"), precision_).toString()
+                   : options.precision;
+  if (!AppMenus::precisions().contains(precision_)) precision_ = QStringLiteral("auto");
   menus_ = new AppMenus(this, *settings_);
   connectWorker();
 
@@ -259,7 +263,16 @@ void MainWindow::loadStartupModel(const MainWindowOptions& options) {
   if (request) openModel(*request);
 }
 
-void MainWindow::openModel(const ModelRequest& model) {
+void MainWindow::setPrecision(const QString& precision) {
+  if (precision == precision_) return;
+  precision_ = precision;
+  settings_->setValue(QStringLiteral("model/precision"), precision_);
+  if (loadedModel_ && !pendingModel_) openModel(*loadedModel_);
+}
+
+void MainWindow::openModel(const ModelRequest& request) {
+  ModelRequest model = request;
+  model.precision = precision_;
   pendingModel_ = model;
   modelLabel_->setText(
       tr("Loading model %1…").arg(AppSettings::encodeModel(model).toHtmlEscaped()));
@@ -268,18 +281,22 @@ void MainWindow::openModel(const ModelRequest& model) {
 
 void MainWindow::onModelLoaded(const ModelInfo& info) {
   model_ = info;
-  modelLabel_->setText(tr("<b>%1</b> · %2 × %2 px · %3 · %4 · %5")
+  modelLabel_->setText(tr("<b>%1</b> · %2 × %2 px · %3 · %4 · %5 · %6")
                            .arg(info.name.toHtmlEscaped())
                            .arg(info.resolution)
                            .arg(formatParameters(info.parameters), info.format.toHtmlEscaped(),
-                                info.device.toHtmlEscaped()));
+                                info.device.toHtmlEscaped(), info.precision.toHtmlEscaped()));
   if (!deviceWarning_.isEmpty()) {
     modelLabel_->setText(modelLabel_->text() + QStringLiteral(" <span style=\"color:#a3261d\">(") +
                          deviceWarning_.toHtmlEscaped() + QStringLiteral(")</span>"));
   }
-  modelLabel_->setToolTip(tr("Loaded from %1; T = %2").arg(info.source).arg(info.numTimesteps));
+  modelLabel_->setToolTip(tr("Loaded from %1; T = %2; network in %3 (%4)")
+                              .arg(info.source)
+                              .arg(info.numTimesteps)
+                              .arg(info.precision, info.precisionReason));
   setWindowTitle(tr("DDIM Studio: %1").arg(info.name));
   if (pendingModel_) {
+    loadedModel_ = pendingModel_;
     settings_->setLastModel(*pendingModel_);
     settings_->addRecentModel(*pendingModel_);
     pendingModel_.reset();

@@ -25,6 +25,7 @@ class WorkerHost;
 struct MainWindowOptions {
   QString device = QStringLiteral("auto");
   int threads = 0;                    // <= 0: LibTorch's default
+  QString precision;                  // auto, fp32, bf16, fp16; empty: the last one chosen
   std::optional<ModelRequest> model;  // else the last model, else the bundled default
   QString image;                      // opened at start when set
   QString settingsPath;               // INI file; empty: the user's settings
@@ -43,6 +44,10 @@ class MainWindow : public QMainWindow {
   void openImageFile(const QString& path);
   void openImageData(const QImage& image, const QString& name);
   void openModel(const ModelRequest& model);
+  /// The precision models load in ("auto", "fp32", "bf16", "fp16"), kept in the settings; the
+  /// loaded model is loaded again in it.
+  void setPrecision(const QString& precision);
+  [[nodiscard]] QString precision() const { return precision_; }
   void chooseImage();
   void chooseModelFolder();
   void chooseModelFiles();
@@ -130,6 +135,8 @@ class MainWindow : public QMainWindow {
 
   std::optional<ModelInfo> model_;
   std::optional<ModelRequest> pendingModel_;  // being loaded, remembered once it loads
+  std::optional<ModelRequest> loadedModel_;   // the request of the model now loaded
+  QString precision_ = QStringLiteral("auto");
   QString pendingImagePath_;
   QString deviceWarning_;  // the requested device could not be used
   QString lastError_;

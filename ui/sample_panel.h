@@ -12,8 +12,8 @@ class QDoubleSpinBox;
 class QPushButton;
 class QSpinBox;
 
-/// Re-sampling from a latent: steps, eta, schedule, seed (for eta > 0), x0 clipping and the
-/// autoguidance weight (when the model has a guide).
+/// Re-sampling from a latent: solver, steps, eta, schedule, seed (for eta > 0), x0 clipping and
+/// the autoguidance weight (when the model has a guide).
 /// The step-count comparison uses the same settings.
 class SamplePanel : public QWidget {
   Q_OBJECT
@@ -46,8 +46,10 @@ class SamplePanel : public QWidget {
 
  private:
   void updateSeedEnabled();
+  [[nodiscard]] bool dpmSolver() const;
 
   QComboBox* source_ = nullptr;
+  QComboBox* solver_ = nullptr;
   QSpinBox* steps_ = nullptr;
   QDoubleSpinBox* eta_ = nullptr;
   QComboBox* schedule_ = nullptr;

@@ -247,6 +247,7 @@ void Worker::loadModel(const ModelRequest& request) {
     source.configPath = request.configPath.toStdString();
     source.weightsPath = request.weightsPath.toStdString();
     auto loaded = std::make_unique<ddim::LoadedModel>(ddim::loadModel(source, s.device));
+    ddim::applyPrecision(*loaded, ddim::parsePrecision(request.precision.toStdString()));
     s.model = std::move(loaded);  // only now: a failed load keeps the previous model
 
     ModelInfo info;
@@ -255,6 +256,8 @@ void Worker::loadModel(const ModelRequest& request) {
     info.source = request.folder.isEmpty() ? request.weightsPath : request.folder;
     info.format = fromStd(ddim::toString(m.format));
     info.device = fromStd(ddim::describeDevice(m.device));
+    info.precision = fromStd(ddim::toString(m.precision.used));
+    info.precisionReason = fromStd(m.precision.reason);
     info.resolution = m.config.imageSize;
     info.channels = m.config.model.inChannels;
     info.parameters = m.parameterCount;

@@ -39,6 +39,7 @@ struct ModelRequest {
   QString folder;  // either folder, or configPath + weightsPath
   QString configPath;
   QString weightsPath;
+  QString precision = QStringLiteral("auto");  // core's parsePrecision: auto, fp32, bf16, fp16
 };
 
 struct ModelInfo {
@@ -46,6 +47,8 @@ struct ModelInfo {
   QString source;  // folder or weights file, for display and "recent models"
   QString format;
   QString device;
+  QString precision;        // what the network runs in: fp32, bf16 or fp16
+  QString precisionReason;  // why (core's PrecisionChoice::reason)
   int resolution = 0;
   int channels = 3;
   qint64 parameters = 0;

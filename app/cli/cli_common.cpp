@@ -73,6 +73,24 @@ void addModelOptions(CLI::App& command, ModelArgs& args) {
   command.add_option("--device", args.device, "default auto: CUDA when available")
       ->type_name("auto|cpu|cuda")
       ->group(group);
+  const CLI::Validator knownPrecision(
+      [](std::string& name) {
+        try {
+          (void)parsePrecision(name);
+          return std::string();
+        } catch (const Error& e) {
+          return std::string(e.what());
+        }
+      },
+      "", "precision");
+  command
+      .add_option("--precision", args.precision,
+                  "the network's convolutions: auto (default: bf16 where the CPU has "
+                  "AVX512-BF16, or on CUDA; else fp32), fp32, bf16, fp16 (CUDA only); sampling "
+                  "and inversion stay fp32")
+      ->type_name("auto|fp32|bf16|fp16")
+      ->check(knownPrecision)
+      ->group(group);
   command.add_option("--threads", args.threads, "CPU threads (default: all cores)")
       ->type_name("N")
       ->group(group);
@@ -108,10 +126,12 @@ LoadedModel loadModelFromArgs(const ModelArgs& args) {
     // A guide given here replaces the config's; its default weight stays, else 2.
     attachGuide(model, guide, model.hasGuide() ? model.guidance : 2.0);
   }
+  applyPrecision(model, parsePrecision(args.precision));
   if (!args.quiet) {
     std::cerr << "model: " << model.name << " (" << toString(model.format) << ", "
               << model.config.imageSize << "x" << model.config.imageSize << ", "
-              << model.parameterCount << " parameters, " << describeDevice(model.device) << ")\n";
+              << model.parameterCount << " parameters, " << describeDevice(model.device) << ", "
+              << toString(model.precision.used) << ")\n";
     if (model.hasGuide())
       std::cerr << "guide: " << model.guideName << " (" << model.guideParameterCount
                 << " parameters), default guidance " << model.guidance << "\n";
@@ -157,6 +177,20 @@ void addSamplerOptions(CLI::App& command, SampleOptions& options) {
       ->check(inRange(0, 1));
   addSkipOption(command, options.skip);
   command.add_flag("--clip", options.clipX0, "clip the predicted x0 to [-1, 1]");
+  addSolverOption(command, options.kind);
+}
+
+void addSolverOption(CLI::App& command, SamplerKind& kind) {
+  command
+      .add_option_function<std::string>(
+          "--solver",
+          [&kind](const std::string& name) {
+            kind = name == "dpm++2m" ? SamplerKind::kDpmSolverPP2M : SamplerKind::kDdim;
+          },
+          "ddim (default, the paper's) or dpm++2m (DPM-Solver++(2M), Lu et al. 2022: second "
+          "order, closer to the converged result at few steps; eta 0 only)")
+      ->type_name("ddim|dpm++2m")
+      ->check(CLI::IsMember({"ddim", "dpm++2m"}));
 }
 
 void addNoiseOptions(CLI::App& command, NoiseArgs& args) {

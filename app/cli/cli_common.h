@@ -25,13 +25,14 @@ class UsageError : public std::runtime_error {
 };
 
 /// The options every model command takes: --model DIR | --config C --weights W, --guide-model,
-/// --device, --threads, --quiet.
+/// --device, --precision, --threads, --quiet.
 struct ModelArgs {
   std::optional<std::string> folder;
   std::optional<std::string> config;
   std::optional<std::string> weights;
   std::optional<std::string> guideFolder;
   std::string device = "auto";
+  std::string precision = "auto";
   int threads = 0;
   bool quiet = false;
 };
@@ -49,7 +50,7 @@ void reportInversion(const InversionReport& report, const InvertOptions& options
 [[nodiscard]] c10::Device deviceFromArgs(const ModelArgs& args);
 
 /// Loads the model named by --model or --config/--weights (else the bundled default) on --device,
-/// with --guide-model as its guide. Prints what was loaded unless --quiet.
+/// with --guide-model as its guide, in --precision. Prints what was loaded unless --quiet.
 [[nodiscard]] LoadedModel loadModelFromArgs(const ModelArgs& args);
 
 /// --guidance W, in [0, 20]; `help` says what its absence means.
@@ -66,7 +67,10 @@ void addGuidanceOption(CLI::App& command, std::optional<double>& weight,
 /// --skip uniform|quad|trailing|linspace|leading (core's parseSkipType), default uniform.
 void addSkipOption(CLI::App& command, SkipType& skip);
 
-/// --eta E in [0, 1], --skip, --clip: the sampler options sample and compare share.
+/// --solver ddim|dpm++2m (SamplerKind::kDdim or kDpmSolverPP2M), default ddim.
+void addSolverOption(CLI::App& command, SamplerKind& kind);
+
+/// --eta E in [0, 1], --skip, --clip, --solver: the sampler options sample and compare share.
 void addSamplerOptions(CLI::App& command, SampleOptions& options);
 
 /// Where the initial noise comes from: --noise X.npy, or --seed N (which also seeds the per-step

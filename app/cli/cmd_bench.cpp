@@ -1,5 +1,6 @@
 // ddim bench: network call, sampling and edit times.
 #include <ATen/ATen.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "cli_common.h"
@@ -28,11 +30,19 @@ double secondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// The process's peak resident memory so far, in MB (Linux reports ru_maxrss in KiB).
+double peakRssMb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
 struct BenchArgs {
   ModelArgs model;
   int batch = 1;
   int steps = 20;
   int calls = 10;
+  SamplerKind solver = SamplerKind::kDdim;
   std::optional<double> guidance;
   double editStrength = 0.5;
   std::vector<int> editCounts = {1, 4};
@@ -51,7 +61,10 @@ LoadedModel randomModel(const ModelArgs& args) {
   torch::manual_seed(0);
   UNet net(config.model);
   net->to(device);
-  return modelFromNetwork(net.ptr(), config, device, config.name + " (random weights)");
+  LoadedModel model =
+      modelFromNetwork(net.ptr(), config, device, config.name + " (random weights)");
+  applyPrecision(model, parsePrecision(args.precision));
+  return model;
 }
 
 int runBench(const BenchArgs& a) {
@@ -61,6 +74,9 @@ int runBench(const BenchArgs& a) {
   std::printf("model: %s, %lld parameters, %dx%d, device %s\n", model.name.c_str(),
               static_cast<long long>(model.parameterCount), size, size,
               describeDevice(model.device).c_str());
+  std::printf("precision: %s (%s)\n", toString(model.precision.used).c_str(),
+              model.precision.reason.c_str());
+  const double loadedMb = peakRssMb();
   const at::Tensor x = seededNoise(latentShape(model, a.batch), 0, model.device);
   const at::Tensor t = at::full({a.batch}, 500.0f, x.options());
   const bool cuda = model.device.is_cuda();
@@ -77,8 +93,11 @@ int runBench(const BenchArgs& a) {
   std::printf(
       "network call, batch %d: median %.1f ms, min %.1f ms (%d calls) = %.1f ms per image\n",
       a.batch, ms[ms.size() / 2], ms.front(), a.calls, ms[ms.size() / 2] / a.batch);
+  std::printf("peak RSS: %.0f MB after loading, %.0f MB after the calls (weights %.0f MB fp32)\n",
+              loadedMb, peakRssMb(), static_cast<double>(model.parameterCount) * 4 / 1e6);
   SampleOptions o;
   o.steps = a.steps;
+  o.kind = a.solver;
   const double guidance = guidanceFor(a.guidance, model);
   const auto t0 = Clock::now();
   const at::Tensor s = sample(model.sampling(guidance), model.schedule, x, o);
@@ -86,8 +105,9 @@ int runBench(const BenchArgs& a) {
   const double total = secondsSince(t0);
   char guided[32] = "";
   if (guidance != 1.0) std::snprintf(guided, sizeof guided, ", guidance %g", guidance);
-  std::printf("sample, %d steps, batch %d%s: %.3f s total, %.1f ms per sample\n", a.steps, a.batch,
-              guided, total, total * 1000 / a.batch);
+  const std::string solver = a.solver == SamplerKind::kDdim ? "" : " (" + toString(a.solver) + ")";
+  std::printf("sample, %d steps%s, batch %d%s: %.3f s total, %.1f ms per sample\n", a.steps,
+              solver.c_str(), a.batch, guided, total, total * 1000 / a.batch);
 
   // What the Edit tab's Apply and its strength preview run: SDEdit from forward noise of one
   // image (the content does not change the time), `count` results in one batch.
@@ -141,6 +161,7 @@ Command addBenchCommand(CLI::App& ddim) {
       ->type_name("N")
       ->check(atLeast(1));
   addGuidanceOption(*cmd, a->guidance);
+  addSolverOption(*cmd, a->solver);
   addModelOptions(*cmd, a->model);
   return {cmd, [a] { return runBench(*a); }};
 }

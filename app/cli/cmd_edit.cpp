@@ -53,7 +53,7 @@ int runEdit(const EditArgs& a) {
   // when the same network takes it down again, so kInvert defaults to the model alone.
   const double weight =
       options.noise == EditNoise::kInvert && !a.guidance ? 1.0 : guidanceFor(a.guidance, model);
-  const EditDenoisers denoisers{model.sampling(weight), model.denoiser};
+  const EditDenoisers denoisers{model.sampling(weight), model.fullPrecision()};
 
   const int count = options.count;
   const int chunks = (count + a.batch - 1) / a.batch;
@@ -118,6 +118,7 @@ Command addEditCommand(CLI::App& ddim) {
       ->type_name("E")
       ->check(inRange(0, 1));
   addSkipOption(*cmd, a->options.skip);
+  addSolverOption(*cmd, a->options.solver);
   cmd->add_option("--seed", a->options.seed,
                   "result k uses seed N + k for all its noise (default 0)")
       ->type_name("N")

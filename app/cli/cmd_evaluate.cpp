@@ -35,6 +35,8 @@ struct EvaluateArgs {
   std::vector<int> fdSteps;
   std::vector<double> etas;
   bool noSigmaHat = false;
+  std::vector<int> dpmSteps = {10, 20};
+  bool noDpm = false;
   bool noRecon = false;
   bool noFd = false;
   std::optional<int> samples;
@@ -64,9 +66,9 @@ std::string verdicts(const std::vector<ReconstructionRow>& rows,
            " monotonically as S grows.";
   }
   for (const auto& c0 : cells) {
-    if (c0.sigmaHat || c0.eta != 0 || c0.steps > 20) continue;
+    if (c0.sigmaHat || c0.dpmSolver || c0.eta != 0 || c0.steps > 20) continue;
     for (const auto& c1 : cells) {
-      if (c1.sigmaHat || c1.eta != 1 || c1.steps != c0.steps) continue;
+      if (c1.sigmaHat || c1.dpmSolver || c1.eta != 1 || c1.steps != c0.steps) continue;
       out += " S = " + std::to_string(c0.steps) + ": eta = 0 " +
              (c0.fd < c1.fd ? "beats" : "does NOT beat") + " eta = 1 (" + num3(c0.fd) + " vs " +
              num3(c1.fd) + ").";
@@ -90,6 +92,7 @@ int runEvaluate(const EvaluateArgs& a) {
   else if (quick)
     q.etas = {0.0, 1.0};
   q.sigmaHat = !a.noSigmaHat;
+  q.dpmSolverSteps = a.noDpm ? std::vector<int>{} : a.dpmSteps;
   q.numSamples = a.samples.value_or(quick ? 100 : 1000);
   q.batchSize = a.batch;
   q.seed = a.seed;
@@ -139,7 +142,7 @@ int runEvaluate(const EvaluateArgs& a) {
         "with S steps each way, " +
         std::to_string(testFiles.size()) + " held-out images of " + a.data + "/test.\n\n");
     rows =
-        evaluateReconstruction(model.denoiser, model.schedule, test, reconSteps, q.skip,
+        evaluateReconstruction(model.fullPrecision(), model.schedule, test, reconSteps, q.skip,
                                q.batchSize, {}, [&](const ReconstructionRow& r) {
                                  if (!quiet)
                                    std::fprintf(stderr, "S=%d: MSE %.6f, PSNR %.2f dB (%.0f s)\n",
@@ -245,6 +248,13 @@ Command addEvaluateCommand(CLI::App& ddim) {
       ->delimiter(',')
       ->check(inRange(0, 1));
   cmd->add_flag("--no-sigma-hat", a->noSigmaHat, "leave out the sigma-hat row");
+  cmd->add_option("--dpm-steps", a->dpmSteps,
+                  "S for the DPM-Solver++(2M) row of Table 1 (default 10,20)")
+      ->type_name("L")
+      ->delimiter(',')
+      ->check(atLeast(1));
+  cmd->add_flag("--no-dpm", a->noDpm, "leave out the DPM-Solver++(2M) row")
+      ->excludes("--dpm-steps");
   cmd->add_flag("--no-recon", a->noRecon, "leave out Table 2 (and its exact-inversion rows)");
   cmd->add_flag("--no-fd", a->noFd, "leave out Table 1");
   cmd->add_option("--samples", a->samples, "samples per cell (default 1000; quick: 100)")

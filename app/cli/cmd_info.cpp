@@ -15,6 +15,8 @@ int runInfo(const ModelArgs& args) {
   std::printf("name: %s\nformat: %s\nweights: %s\nparameters: %lld\nresolution: %d\n",
               model.name.c_str(), toString(model.format).c_str(), model.weightsPath.c_str(),
               static_cast<long long>(model.parameterCount), c.imageSize);
+  std::printf("precision: %s (%s)\n", toString(model.precision.used).c_str(),
+              model.precision.reason.c_str());
   std::printf("prediction: %s\nschedule: %s %g..%g, T=%d\n%s",
               toString(c.diffusion.predictionType).c_str(),
               toString(c.diffusion.betaSchedule).c_str(), c.diffusion.betaStart,

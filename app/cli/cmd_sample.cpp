@@ -78,8 +78,9 @@ Command addSampleCommand(CLI::App& ddim) {
       ->required();
   addSamplerOptions(*cmd, a->options);
   cmd->add_flag_callback(
-      "--sigma-hat", [a] { a->options.kind = SamplerKind::kSigmaHat; },
-      "the paper's sigma-hat DDPM variant");
+         "--sigma-hat", [a] { a->options.kind = SamplerKind::kSigmaHat; },
+         "the paper's sigma-hat DDPM variant")
+      ->excludes("--solver");
   addGuidanceOption(*cmd, a->guidance);
   cmd->add_option("--batch", a->batch, "samples per network batch (default 64)")
       ->type_name("B")

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "app_menus.h"
 #include "demo_runner.h"
 #include "main_window.h"
 #include "model/device.h"
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
       QStringLiteral("CPU threads for the network (default: all cores but one, which is left to "
                      "the window; 0: all cores)."),
       QStringLiteral("N"));
+  const QCommandLineOption precision(
+      QStringLiteral("precision"),
+      QStringLiteral("The network's convolutions: auto, fp32, bf16 or fp16 (default: the last "
+                     "one chosen in File > Model Precision, else auto)."),
+      QStringLiteral("P"));
   const QCommandLineOption image(QStringLiteral("image"), QStringLiteral("Image to open."),
                                  QStringLiteral("FILE"));
   const QCommandLineOption settings(QStringLiteral("settings"),
@@ -48,7 +54,7 @@ int main(int argc, char** argv) {
       QStringLiteral("screenshot-dir"),
       QStringLiteral("Run the main flow as a demo, save window grabs in DIR, then quit."),
       QStringLiteral("DIR"));
-  parser.addOptions({model, device, threads, image, settings, screenshots});
+  parser.addOptions({model, device, threads, precision, image, settings, screenshots});
   parser.process(app);
 
   // On a busy machine an OpenMP team as large as the machine stalls whenever one of its threads
@@ -62,6 +68,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   MainWindowOptions options;
+  options.precision = parser.value(precision);
+  if (!options.precision.isEmpty() && !AppMenus::precisions().contains(options.precision)) {
+    std::fprintf(stderr, "ddim-studio: --precision must be auto, fp32, bf16 or fp16, got %s\n",
+                 qPrintable(options.precision));
+    return 2;
+  }
   options.device = parser.value(device);
   options.threads = threadCount;
   if (threadCount > 0) ddim::setCpuThreads(threadCount);

@@ -154,6 +154,8 @@ at::Tensor runEdit(const EditDenoisers& denoisers, const NoiseSchedule& schedule
 
   const Denoiser& d = denoisers.sampling;
   const int64_t batch = x.size(0);
+  const bool dpm = options.solver == SamplerKind::kDpmSolverPP2M;
+  DpmSolverPP2M dpmSolver;
   int done = inversionSteps;
   for (int k = n - 1; k >= 0; --k) {
     const int64_t t = seq[k], s = k > 0 ? seq[k - 1] : -1;
@@ -170,12 +172,16 @@ at::Tensor runEdit(const EditDenoisers& denoisers, const NoiseSchedule& schedule
       control.checkCancelled();
       const EpsAndX0 p = toEpsAndX0(d.net(xt, tt), xt, a, d.prediction);
       ++r.networkCalls;
-      // DDIM Eq. 16 (sigma) and Eq. 12 (update), as the sampler.
-      const double sigma =
-          options.eta * std::sqrt((1.0 - aPrev) / (1.0 - a)) * std::sqrt(1.0 - a / aPrev);
-      const double dirCoef = std::sqrt(std::max(0.0, 1.0 - aPrev - sigma * sigma));
-      x = std::sqrt(aPrev) * p.x0 + dirCoef * p.eps;
-      if (sigma > 0) x = x + sigma * noise.draw(x);
+      if (dpm) {
+        x = dpmSolver.step(xt, p.x0, a, aPrev);
+      } else {
+        // DDIM Eq. 16 (sigma) and Eq. 12 (update), as the sampler.
+        const double sigma =
+            options.eta * std::sqrt((1.0 - aPrev) / (1.0 - a)) * std::sqrt(1.0 - a / aPrev);
+        const double dirCoef = std::sqrt(std::max(0.0, 1.0 - aPrev - sigma * sigma));
+        x = std::sqrt(aPrev) * p.x0 + dirCoef * p.eps;
+        if (sigma > 0) x = x + sigma * noise.draw(x);
+      }
       at::Tensor preview = p.x0;
       if (masked) {
         x = m * x + (1 - m) * knownS;
@@ -200,6 +206,9 @@ void EditOptions::validate(int numTimesteps) const {
     throw Error("count must be in 1..1024, got " + std::to_string(count));
   if (resample < 0 || resample > 100)
     throw Error("resample must be in 0..100, got " + std::to_string(resample));
+  if (solver == SamplerKind::kSigmaHat) throw Error("edit: the solver must be ddim or dpm++2m");
+  if (solver == SamplerKind::kDpmSolverPP2M && (eta != 0.0 || resample != 0))
+    throw Error("edit: dpm++2m is deterministic and multistep: it needs eta 0 and no resampling");
   if (!(featherPixels >= 0.0 && featherPixels <= 1e4))
     throw Error("feather radius must be in [0, 10000] pixels, got " + number(featherPixels));
   if (noise == EditNoise::kInvert) inversionOptions(*this).validate(numTimesteps);

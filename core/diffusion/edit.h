@@ -9,6 +9,7 @@
 #include "diffusion/denoiser.h"
 #include "diffusion/inversion.h"
 #include "diffusion/run_control.h"
+#include "diffusion/sampler.h"
 #include "diffusion/schedule.h"
 #include "diffusion/timesteps.h"
 
@@ -47,6 +48,8 @@ struct EditOptions {
   int steps = 20;  // of the whole sequence over T; the edit walks the part at or below t0
   SkipType skip = SkipType::kUniform;
   double eta = 0.0;  // DDIM Eq. 16 on the way down
+  /// The way down: kDdim, or kDpmSolverPP2M (second order; eta 0 and no resampling).
+  SamplerKind solver = SamplerKind::kDdim;
   EditNoise noise = EditNoise::kForward;
   /// kInvert: how to invert (method plain or exact, form, tolerance, iterations). Its steps and
   /// skip are not used: the inversion walks the edit's own sequence up to t0.

@@ -272,6 +272,24 @@ Denoiser LoadedModel::sampling(double weight) const {
   return guidedDenoiser(denoiser, guide, weight);
 }
 
+Denoiser LoadedModel::fullPrecision() const {
+  if (!unet || precision.used == Precision::kFp32) return denoiser;
+  Denoiser d;
+  d.prediction = denoiser.prediction;
+  d.net = [net = unet](const at::Tensor& x, const at::Tensor& t) {
+    c10::InferenceMode guard;
+    return net->forwardIn(x, t, Precision::kFp32);
+  };
+  return d;
+}
+
+void applyPrecision(LoadedModel& model, Precision requested) {
+  const bool reducedPossible = model.unet && (!model.hasGuide() || model.guideUnet);
+  model.precision = resolvePrecision(requested, model.device, reducedPossible);
+  if (model.unet) model.unet->setPrecision(model.precision.used);
+  if (model.guideUnet) model.guideUnet->setPrecision(model.precision.used);
+}
+
 void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight) {
   if (guide.hasGuide() || !guide.config.guidance.model.empty())
     throw Error(guide.weightsPath + ": a guide model cannot have a guide of its own");
@@ -290,6 +308,8 @@ void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight) {
   if (!(std::isfinite(weight) && weight >= 0)) throw Error(who + "guidance weight must be >= 0");
   if (guide.device != model.device) throw Error(who + "it is on another device");
   model.guide = guide.denoiser;
+  model.guideUnet = guide.unet;
+  if (model.guideUnet) model.guideUnet->setPrecision(model.precision.used);
   model.guideName = guide.name;
   model.guideWeightsPath = guide.weightsPath;
   model.guideParameterCount = guide.parameterCount;

@@ -9,6 +9,7 @@
 #include "diffusion/denoiser.h"
 #include "diffusion/schedule.h"
 #include "model/model_config.h"
+#include "model/precision.h"
 #include "model/state_dict.h"
 
 namespace torch::nn {
@@ -42,10 +43,13 @@ struct LoadedModel {
   c10::Device device = c10::Device(c10::kCPU);
   std::shared_ptr<void> holder;    // keeps the network alive for `denoiser`
   std::shared_ptr<UNetImpl> unet;  // the network when it is this project's U-Net (not TorchScript)
+  /// What `denoiser` (and the guide) run in, and why: fp32 until applyPrecision.
+  PrecisionChoice precision;
 
   /// Autoguidance (config section `guidance`, or attachGuide): the guide's network, empty when
   /// the model has none, and the weight `sampling()` uses by default.
   Denoiser guide;
+  std::shared_ptr<UNetImpl> guideUnet;  // the guide's network when it is this project's U-Net
   std::string guideName;
   std::string guideWeightsPath;
   int64_t guideParameterCount = 0;
@@ -54,7 +58,15 @@ struct LoadedModel {
   /// The denoiser to sample with at guidance weight `weight`: the model itself at weight 1;
   /// throws ddim::Error for another weight when the model has no guide.
   [[nodiscard]] Denoiser sampling(double weight) const;
+  /// The model alone with its network in float32 whatever `precision` says: for inversion,
+  /// whose fixed-point and reconstruction errors are measured against float32.
+  [[nodiscard]] Denoiser fullPrecision() const;
 };
+
+/// Resolves `requested` for the model's device (resolvePrecision) and makes the model and its
+/// guide run in it; a TorchScript network stays fp32. The choice and its reason land in
+/// model.precision.
+void applyPrecision(LoadedModel& model, Precision requested);
 
 /// Loads a model; every problem is a ddim::Error naming the file and what is wrong.
 [[nodiscard]] LoadedModel loadModel(const ModelSource& source, const c10::Device& device);

@@ -34,6 +34,21 @@ nn::GroupNorm normalize(int64_t channels) {
   return nn::GroupNorm(nn::GroupNormOptions(/*num_groups=*/32, channels).eps(1e-6));
 }
 
+// The type the convolutions of the forward pass now running on this thread compute in (float32,
+// bfloat16 or half); set by UNetImpl::forwardIn for the duration of one call.
+thread_local at::ScalarType convType = at::kFloat;
+
+class ConvTypeGuard {
+ public:
+  explicit ConvTypeGuard(at::ScalarType type) : saved_(convType) { convType = type; }
+  ~ConvTypeGuard() { convType = saved_; }
+  ConvTypeGuard(const ConvTypeGuard&) = delete;
+  ConvTypeGuard& operator=(const ConvTypeGuard&) = delete;
+
+ private:
+  at::ScalarType saved_;
+};
+
 // A torch::nn::Conv2d (same parameters, same registered names) whose CPU float32 inference
 // forward reuses a copy of the weight reordered once into oneDNN's blocked layout, for inputs of
 // at most 10x10 pixels and for 1x1 kernels. The stock path reorders the weight on every call,
@@ -41,12 +56,19 @@ nn::GroupNorm normalize(int64_t channels) {
 // one thread it runs 1x1 kernels without oneDNN, 1.6x slower at 16x16). Larger 3x3 inputs gain
 // little, so they keep the stock path and no second copy of their (large) weights is held.
 // Together: CIFAR-10 at batch 1, one thread, 84 -> 74 ms of CPU time per call.
+// In reduced precision (convType bfloat16 or half) every convolution runs in that type on a
+// converted copy of its weight, kept (on the CPU pre-arranged for oneDNN, at every size: half the
+// bytes of float32); the input is cast down and the output back to float32.
 class PackedConv2dImpl : public nn::Conv2dImpl {
  public:
   using nn::Conv2dImpl::Conv2dImpl;
 
   // x: [B, in, H, W] -> [B, out, H', W']
   torch::Tensor forward(const torch::Tensor& x) {
+    const at::ScalarType reduced = convType;
+    if (reduced != at::kFloat && x.scalar_type() == at::kFloat && !needsGrad(x) &&
+        weight.scalar_type() == at::kFloat && bias.defined() && plainPadding())
+      return forwardReduced(x, reduced);
     if (!usePacked(x)) return nn::Conv2dImpl::forward(x);
     const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
     return at::mkldnn_convolution(x, packedWeight(), bias, *padding, options.stride(),
@@ -56,17 +78,39 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
  private:
   static constexpr int64_t kMaxPackedPixels = 100;  // up to 10x10 (a padded 9x9 downsample input)
 
+  bool needsGrad(const torch::Tensor& x) const {
+    return torch::GradMode::is_enabled() &&
+           (x.requires_grad() || weight.requires_grad() || bias.requires_grad());
+  }
+
+  bool plainPadding() const {
+    return c10::holds_alternative<torch::ExpandingArray<2>>(options.padding()) &&
+           c10::holds_alternative<torch::enumtype::kZeros>(options.padding_mode());
+  }
+
+  static bool mkldnnOn() { return at::hasMKLDNN() && at::globalContext().userEnabledMkldnn(); }
+
   bool usePacked(const torch::Tensor& x) const {
-    const bool needsGrad = torch::GradMode::is_enabled() &&
-                           (x.requires_grad() || weight.requires_grad() || bias.requires_grad());
     const bool small = x.dim() == 4 && x.size(2) * x.size(3) <= kMaxPackedPixels;
     const bool pointwise = weight.dim() == 4 && weight.size(2) == 1 && weight.size(3) == 1;
-    return !needsGrad && (small || pointwise) && x.device().is_cpu() && !x.is_mkldnn() &&
+    return !needsGrad(x) && (small || pointwise) && x.device().is_cpu() && !x.is_mkldnn() &&
            x.scalar_type() == torch::kFloat && weight.device().is_cpu() &&
-           weight.scalar_type() == torch::kFloat && bias.defined() && at::hasMKLDNN() &&
-           at::globalContext().userEnabledMkldnn() &&
-           c10::holds_alternative<torch::ExpandingArray<2>>(options.padding()) &&
-           c10::holds_alternative<torch::enumtype::kZeros>(options.padding_mode());
+           weight.scalar_type() == torch::kFloat && bias.defined() && mkldnnOn() && plainPadding();
+  }
+
+  // x: float32 [B, in, H, W] -> float32 [B, out, H', W'], computed in `type`.
+  torch::Tensor forwardReduced(const torch::Tensor& x, at::ScalarType type) {
+    const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
+    const bool cpu = x.device().is_cpu() && !x.is_mkldnn();
+    const bool oneDnn = cpu && type == at::kBFloat16 && mkldnnOn();
+    const Reduced r = reducedWeight(type, oneDnn);
+    const torch::Tensor xr = x.to(type);
+    const torch::Tensor y =
+        oneDnn ? at::mkldnn_convolution(xr, r.weight, bias, *padding, options.stride(),
+                                        options.dilation(), options.groups())
+               : at::conv2d(xr, r.weight, r.bias, options.stride(), *padding, options.dilation(),
+                            options.groups());
+    return y.to(at::kFloat);
   }
 
   // Rebuilt whenever the parameter's storage or version changes (loading weights, to()).
@@ -85,10 +129,41 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
     return packed_;
   }
 
+  struct Reduced {
+    torch::Tensor weight;  // in the reduced type; oneDNN's blocked layout when packed
+    torch::Tensor bias;    // in the reduced type (oneDNN takes the float32 bias as it is)
+  };
+
+  // Rebuilt like packedWeight(); one reduced copy at a time.
+  Reduced reducedWeight(at::ScalarType type, bool oneDnn) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (!reduced_.weight.defined() || reducedType_ != type || reducedOneDnn_ != oneDnn ||
+        reducedFrom_ != weight.data_ptr() || reducedVersion_ != weight._version()) {
+      const torch::NoGradGuard noGrad;
+      const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
+      const torch::Tensor w = weight.detach();
+      reduced_.weight =
+          oneDnn ? at::mkldnn_reorder_conv2d_weight(w.to_mkldnn(type), *padding, options.stride(),
+                                                    options.dilation(), options.groups())
+                 : w.to(type);
+      reduced_.bias = bias.detach().to(type);
+      reducedType_ = type;
+      reducedOneDnn_ = oneDnn;
+      reducedFrom_ = weight.data_ptr();
+      reducedVersion_ = weight._version();
+    }
+    return reduced_;
+  }
+
   std::mutex mutex_;
   torch::Tensor packed_;
   const void* packedFrom_ = nullptr;
   int64_t packedVersion_ = -1;
+  Reduced reduced_;
+  at::ScalarType reducedType_ = at::kFloat;
+  bool reducedOneDnn_ = false;
+  const void* reducedFrom_ = nullptr;
+  int64_t reducedVersion_ = -1;
 };
 TORCH_MODULE(PackedConv2d);
 
@@ -340,6 +415,14 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config), impl_(std::make_
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) {
+  return forwardIn(x, t, precision_);
+}
+
+torch::Tensor UNetImpl::forwardIn(const torch::Tensor& x, const torch::Tensor& t,
+                                  Precision precision) {
+  const ConvTypeGuard convTypeGuard(precision == Precision::kBf16   ? at::kBFloat16
+                                    : precision == Precision::kFp16 ? at::kHalf
+                                                                    : at::kFloat);
   TORCH_CHECK(x.dim() == 4 && x.size(1) == config_.inChannels, "UNet: x must be [B, ",
               config_.inChannels, ", H, W], got ", x.sizes());
   const int64_t batch = x.size(0);

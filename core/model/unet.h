@@ -3,9 +3,11 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <atomic>
 #include <memory>
 
 #include "model/model_config.h"
+#include "model/precision.h"
 
 namespace ddim {
 
@@ -25,8 +27,16 @@ class UNetImpl : public torch::nn::Module {
   explicit UNetImpl(const UNetConfig& config);
   /// x: [B, in_channels, R, R] float, t: [B] float raw indices 0..T-1 (or one value for all)
   /// -> eps: [B, out_ch, R, R], same device and dtype as x. Dropout is active only in train().
+  /// Runs in precision().
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t);
+  /// The same in `precision`: kBf16/kFp16 run the convolutions in that type (input cast down,
+  /// output cast back to float32; weights converted once and cached), everything else in float32.
+  /// Reduced precision applies to float32 inputs without autograd; kAuto is kFp32.
+  torch::Tensor forwardIn(const torch::Tensor& x, const torch::Tensor& t, Precision precision);
   [[nodiscard]] const UNetConfig& config() const { return config_; }
+  /// The precision forward() uses (kFp32 at construction). Resolve kAuto first (precision.h).
+  void setPrecision(Precision precision) { precision_ = precision; }
+  [[nodiscard]] Precision precision() const { return precision_; }
 
  private:
   UNetConfig config_;
@@ -34,6 +44,7 @@ class UNetImpl : public torch::nn::Module {
   // names (temb, conv_in, down, mid, up, norm_out, conv_out); defined in unet.cpp.
   struct Impl;
   std::shared_ptr<Impl> impl_;
+  std::atomic<Precision> precision_{Precision::kFp32};
 };
 TORCH_MODULE(UNet);
 

@@ -49,7 +49,7 @@ at::Tensor latentFromFileOrImage(const LoadedModel& model, const std::string& pa
                                  const InvertOptions& options, const RunControl& control) {
   if (lowerExtension(path) == ".npy") return readLatentFor(model, path, LatentCount::kOne);
   const at::Tensor x0 = loadImageForModel(path, model.config.imageSize).to(model.device);
-  return invert(model.denoiser, model.schedule, x0, options, control);
+  return invert(model.fullPrecision(), model.schedule, x0, options, control);
 }
 
 }  // namespace ddim

@@ -26,8 +26,8 @@ Reconstruction invertAndReconstruct(const LoadedModel& model, const at::Tensor& 
                                     const InvertOptions& options, bool reconstruct,
                                     const RunControl& control,
                                     const std::function<void(const at::Tensor&)>& onLatent) {
-  return invertAndReconstruct(model.denoiser, model.schedule, x0, options, reconstruct, control,
-                              onLatent);
+  return invertAndReconstruct(model.fullPrecision(), model.schedule, x0, options, reconstruct,
+                              control, onLatent);
 }
 
 Reconstruction invertAndReconstruct(const Denoiser& denoiser, const NoiseSchedule& schedule,

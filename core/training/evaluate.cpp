@@ -104,9 +104,15 @@ std::vector<SampleQualityCell> evaluateSampleQuality(
     c.sampler = "sigma-hat";
     samplers.push_back(c);
   }
+  if (!o.dpmSolverSteps.empty()) {
+    SampleQualityCell c;
+    c.dpmSolver = true;
+    c.sampler = "DPM-Solver++(2M)";
+    samplers.push_back(c);
+  }
   std::vector<SampleQualityCell> cells;
   for (const SampleQualityCell& proto : samplers) {
-    for (int s : o.steps) {
+    for (int s : proto.dpmSolver ? o.dpmSolverSteps : o.steps) {
       SampleQualityCell cell = proto;
       cell.steps = s;
       const auto t0 = Clock::now();
@@ -118,7 +124,9 @@ std::vector<SampleQualityCell> evaluateSampleQuality(
         so.steps = s;
         so.skip = o.skip;
         so.eta = cell.eta;
-        so.kind = cell.sigmaHat ? SamplerKind::kSigmaHat : SamplerKind::kDdim;
+        so.kind = cell.sigmaHat    ? SamplerKind::kSigmaHat
+                  : cell.dpmSolver ? SamplerKind::kDpmSolverPP2M
+                                   : SamplerKind::kDdim;
         so.noiseSeed = o.seed + 1000003 + batch;
         feats.push_back(features(sample(denoiser, schedule, xT, so, control).clamp(-1, 1)));
       }

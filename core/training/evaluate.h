@@ -45,9 +45,10 @@ struct ReconstructionRow {
 
 /// One cell of the paper's Table 1 form.
 struct SampleQualityCell {
-  std::string sampler;  // "eta = 0", "eta = 0.5", "eta = 1", "sigma-hat"
+  std::string sampler;  // "eta = 0", "eta = 0.5", "eta = 1", "sigma-hat", "DPM-Solver++(2M)"
   double eta = 0;
   bool sigmaHat = false;
+  bool dpmSolver = false;  // DPM-Solver++(2M) (eta 0)
   int steps = 0;
   double fd = 0;
   double seconds = 0;
@@ -57,6 +58,8 @@ struct SampleQualityOptions {
   std::vector<int> steps = {10, 20, 50, 100};
   std::vector<double> etas = {0.0, 0.5, 1.0};
   bool sigmaHat = true;
+  /// S of the DPM-Solver++(2M) row (same x_T as the others); empty: no such row.
+  std::vector<int> dpmSolverSteps = {10, 20};
   int numSamples = 1000;
   int batchSize = 250;
   uint64_t seed = 0;  // x_T of sample i is the same in every cell (common random numbers)

@@ -28,6 +28,7 @@
 #include "interpolation_panel.h"
 #include "invert_panel.h"
 #include "latent_panel.h"
+#include "model/precision.h"
 #include "sample_panel.h"
 #include "test_util.h"
 #include "tiny_model.h"
@@ -153,6 +154,44 @@ TEST_F(MainWindowTest, ShowsTheModelsNameResolutionParametersAndDevice) {
   EXPECT_TRUE(text.contains(QStringLiteral("16 × 16 px")));
   EXPECT_TRUE(text.contains(QStringLiteral("parameters")));
   EXPECT_TRUE(text.contains(QStringLiteral("CPU"), Qt::CaseInsensitive));
+}
+
+// The model line says what the network runs in; File > Model Precision reloads the model in the
+// new one and remembers it.
+TEST_F(MainWindowTest, ModelLineShowsThePrecisionAndAChangeReloadsTheModel) {
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w)) << w->errorText().toStdString();
+  const QString automatic =
+      ddim::cpuHasAvx512Bf16() ? QStringLiteral("bf16") : QStringLiteral("fp32");
+  EXPECT_TRUE(w->modelText().endsWith(automatic)) << w->modelText().toStdString();
+  ASSERT_TRUE(waitJob(*w, JobKind::kLoadModel, [&] { w->setPrecision(QStringLiteral("fp16")); }))
+      << w->errorText().toStdString();
+  // No fp16 convolution on the CPU: fp32, and the tooltip says why.
+  EXPECT_TRUE(w->modelText().endsWith(QStringLiteral("fp32"))) << w->modelText().toStdString();
+  EXPECT_EQ(w->settings().value(QStringLiteral("model/precision")).toString(),
+            QStringLiteral("fp16"));
+  ASSERT_TRUE(waitJob(*w, JobKind::kLoadModel, [&] { w->setPrecision(QStringLiteral("bf16")); }));
+  EXPECT_TRUE(w->modelText().endsWith(QStringLiteral("bf16"))) << w->modelText().toStdString();
+}
+
+// The Sample tab's solver: DPM-Solver++(2M) sends eta 0 whatever the eta box holds, and samples.
+TEST_F(MainWindowTest, SampleTabRunsDpmSolver) {
+  {
+    AppSettings settings(settingsPath_);
+    settings.setValue(QStringLiteral("sample/solver"),
+                      static_cast<int>(ddim::SamplerKind::kDpmSolverPP2M));
+    settings.setValue(QStringLiteral("sample/eta"), 0.5);
+    settings.sync();
+  }
+  auto w = makeWindow();
+  ASSERT_TRUE(waitModel(*w));
+  const SampleRequest request = w->samplePanel()->request();
+  EXPECT_EQ(request.options.kind, ddim::SamplerKind::kDpmSolverPP2M);
+  EXPECT_EQ(request.options.eta, 0.0);
+  ASSERT_TRUE(waitJob(*w, JobKind::kLatent, [&] { w->latentFromSeed(LatentSlot::kA, 3); }));
+  ASSERT_TRUE(waitJob(*w, JobKind::kSample, [&] { w->samplePanel()->sampleButton()->click(); }))
+      << w->errorText().toStdString();
+  EXPECT_FALSE(w->samplePanel()->resultView()->image().isNull());
 }
 
 TEST_F(MainWindowTest, InvertInterpolateSampleCompareAndExport) {
