@@ -74,7 +74,8 @@ TEST(NpyTest, ClearErrorsForBadFiles) {
 }
 
 // A version-1.0 (or `version`) .npy file with this header text and the float32 values 0..n-1.
-std::string npyBytes(const std::string& header, int n, const std::string& version = "\x01\x00") {
+std::string npyBytes(const std::string& header, int n,
+                     const std::string& version = std::string("\x01\x00", 2)) {
   std::string out = "\x93NUMPY" + version;
   const std::string h = header + "\n";
   if (version[0] == 1) {
@@ -144,8 +145,8 @@ TEST(NpyTest, HeaderFollowsNumpyRules) {
   EXPECT_NE(npyError(npyBytes(start + std::string("(6,)\0, }", 9), 6)).find("NUL byte"),
             std::string::npos);
   EXPECT_NE(npyError(npyBytes(start + "(6,), } x", 6)).find("after the dict"), std::string::npos);
-  for (const std::string version : {std::string("\x01\x09", 2), std::string("\xff\xff", 2),
-                                    std::string("\x04\x00", 2), std::string("\x00\x00", 2)})
+  for (const std::string& version : {std::string("\x01\x09", 2), std::string("\xff\xff", 2),
+                                     std::string("\x04\x00", 2), std::string("\x00\x00", 2)})
     EXPECT_NE(npyError(npyBytes(start + "(6,), }", 6, version)).find("unsupported format version"),
               std::string::npos);
 }

@@ -95,7 +95,7 @@ TEST(ScheduleTest, RefusesSchedulesThatBreakTheSampler) {
             std::string::npos);
   EXPECT_NE(scheduleError(BetaSchedule::kLinear, 1e-4, std::nan(""), 10).find("finite"),
             std::string::npos);
-  EXPECT_NE(scheduleError(BetaSchedule::kConst, 0, 1.5, 10).find("outside (0, 1)"),
+  EXPECT_NE(scheduleError(BetaSchedule::kConst, 0, 1.5, 10).find("outside (0, 1]"),
             std::string::npos);
   // The official schedules stay valid: alpha-bar at T-1 for linear 1e-4..0.02, T = 1000, is
   // about 4.0e-5 (official code, float32).

@@ -60,9 +60,9 @@ std::vector<double> makeBetas(BetaSchedule kind, double betaStart, double betaEn
     }
   }
   for (int t = 0; t < T; ++t)
-    if (!(betas[t] > 0 && betas[t] < 1))
+    if (!(betas[t] > 0 && betas[t] <= 1))
       throw Error(toString(kind) + " beta schedule gives beta " + std::to_string(betas[t]) +
-                  " at t = " + std::to_string(t) + ", outside (0, 1)");
+                  " at t = " + std::to_string(t) + ", outside (0, 1]");
   return betas;
 }
 
@@ -73,6 +73,9 @@ NoiseSchedule::NoiseSchedule(BetaSchedule kind, double betaStart, double betaEnd
     : betas_(makeBetas(kind, betaStart, betaEnd, T)), alphaBar_(T) {
   double prod = 1.0;
   for (int t = 0; t < T; ++t) {
+    if (betas_[t] >= 1)  // the official jsd schedule ends so: alpha-bar would be 0
+      throw Error(toString(kind) + " beta schedule gives beta " + std::to_string(betas_[t]) +
+                  " at t = " + std::to_string(t) + ", outside (0, 1): no sampler can use it");
     prod *= 1.0 - betas_[t];
     alphaBar_[t] = static_cast<double>(static_cast<float>(prod));  // float64 -> float32
     // The samplers divide by sqrt(alpha-bar): once it leaves float32's normal range, every
