@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -149,6 +150,16 @@ TEST(NpyTest, HeaderFollowsNumpyRules) {
                                      std::string("\x04\x00", 2), std::string("\x00\x00", 2)})
     EXPECT_NE(npyError(npyBytes(start + "(6,), }", 6, version)).find("unsupported format version"),
               std::string::npos);
+}
+
+TEST(NpyTest, NonFiniteValuesAreRefused) {
+  std::string bytes = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 4);
+  const float nan = std::nanf("");
+  bytes.replace(bytes.size() - 4, 4, reinterpret_cast<const char*>(&nan), 4);
+  EXPECT_NE(npyError(bytes).find("holds NaN or infinite values"), std::string::npos);
+  const float inf = INFINITY;
+  bytes.replace(bytes.size() - 4, 4, reinterpret_cast<const char*>(&inf), 4);
+  EXPECT_NE(npyError(bytes).find("holds NaN or infinite values"), std::string::npos);
 }
 
 // A long shape tuple once overflowed the stack in std::regex (a 40 KB header crashed).

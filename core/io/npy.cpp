@@ -248,7 +248,10 @@ at::Tensor parseNpy(const std::string& bytes, const std::string& path) {
   } else {
     t = t.reshape(shape);
   }
-  return t.to(at::kFloat).contiguous();
+  t = t.to(at::kFloat).contiguous();
+  // Every use of an array here (latents, noise, inputs) turns one NaN into a NaN image.
+  if (!at::isfinite(t).all().item<bool>()) bad(path, "holds NaN or infinite values");
+  return t;
 }
 
 at::Tensor readNpy(const std::string& path) { return parseNpy(readFileBytes(path), path); }

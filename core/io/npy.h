@@ -11,7 +11,7 @@ namespace ddim {
 /// file and what is wrong (bad magic, truncated data, unsupported dtype, shape/size mismatch).
 /// The header is parsed by numpy's rules (a dict of exactly 'descr', 'fortran_order' and 'shape';
 /// a repeated key takes the last value; negative dimensions, NUL bytes and versions other than
-/// 1.0/2.0/3.0 refused).
+/// 1.0/2.0/3.0 refused). NaN or infinite values are refused too.
 [[nodiscard]] at::Tensor readNpy(const std::string& path);
 
 /// readNpy on the bytes of a file; `path` names it in errors.

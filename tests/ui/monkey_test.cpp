@@ -18,9 +18,11 @@
 #include <QUrl>
 #include <QWheelEvent>
 #include <array>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <random>
+#include <type_traits>
 
 #include "app_settings.h"
 #include "main_window.h"
