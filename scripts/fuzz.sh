@@ -24,7 +24,11 @@ seed() {  # seed TARGET FILE...
   local target="$1"
   shift
   mkdir -p "$work/seeds/$target"
-  cp "$@" "$work/seeds/$target/"
+  local i=0 f
+  for f in "$@"; do
+    i=$((i + 1))
+    cp "$f" "$work/seeds/$target/$i-$(basename "$f")"
+  done
 }
 rm -rf "$work/seeds"
 seed npy tests/data/npy/*.npy

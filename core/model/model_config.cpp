@@ -21,6 +21,10 @@ namespace {
 void rejectUnknown(const YAML::Node& node, const std::set<std::string>& known,
                    const std::string& source, const std::string& section) {
   for (const auto& kv : node) {
+    // A key can be any node in YAML ("? [a, b]: 1", "? {k: v}: 1"); fields are plain names.
+    if (!kv.first.IsScalar())
+      fail(source, "a key in section '" + section + "' at line " +
+                       std::to_string(kv.first.Mark().line + 1) + " is not a plain name");
     const auto key = kv.first.as<std::string>();
     if (!known.count(key)) {
       std::string list;
