@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/) with clang-14, ASan and UBSan in build-asan/ (shared with
 # scripts/sanitize.sh), seeds each from files the project makes, and runs each for
-# $DDIM_FUZZ_SECONDS (default 60). Prints each target's executions; exits non-zero when any
+# $DDIM_FUZZ_SECONDS (default 60) from libFuzzer seed $DDIM_FUZZ_SEED (default 1). Prints each target's executions; exits non-zero when any
 # target finds a crash, a sanitizer report, a leak, a timeout or a runaway allocation (the
 # reproducer is kept in build-asan/fuzz/artifacts/).
 # Usage: scripts/fuzz.sh [target...]   (default: all; targets: npy safetensors checkpoint pickle
@@ -60,6 +60,7 @@ for t in "${targets[@]}"; do
   log="$work/$t.log"
   echo "fuzz: $t for ${seconds}s"
   if "$build/bin/fuzz_$t" "$corpus" "$work/seeds/$t" -max_total_time="$seconds" -timeout=10 \
+    -seed="${DDIM_FUZZ_SEED:-1}" \
     -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/${t}-" >"$log" 2>&1; then
     result="ok"
