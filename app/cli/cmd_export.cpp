@@ -57,6 +57,13 @@ int runExport(const ExportArgs& a) {
     writeSafetensors((tmp / "model.safetensors").string(), weights);
     fs::rename(tmp, target, ec);
     if (ec) throw Error("cannot write " + out.string() + ": " + ec.message());
+  } catch (const Error& e) {
+    fs::remove_all(tmp, ec);
+    // The message names the file the user asked for, not the hidden folder.
+    std::string msg = e.what();
+    for (size_t at = msg.find(tmp.string()); at != std::string::npos; at = msg.find(tmp.string()))
+      msg.replace(at, tmp.string().size(), target.string());
+    throw Error(msg);
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;
