@@ -517,18 +517,12 @@ TEST_F(CliTest, WritesOntoAFullDiskOrReadOnlyFolderLeaveNoPartialFile) {
   const std::string invert = "invert " + model() + " --quiet --image " + path("a.png") +
                              " --steps 2 --out " + mnt + "/z.npy";
   const std::string exportTo = "export " + model() + " --quiet --out " + mnt + "/exported";
-  writeNpy(path("fa.npy"), seededNoise({1, 3, 8, 8}, 31, at::kCPU));
-  writeNpy(path("fb.npy"), seededNoise({1, 3, 8, 8}, 32, at::kCPU));
-  const std::string video = "interpolate " + model() + " --from " + path("fa.npy") + " --to " +
-                            path("fb.npy") + " --frames 5 --steps 2 --quiet --out " + mnt +
-                            "/v.mp4";
   struct Case {
     std::string setup, args, file, cause, listing;
   };
   const Case cases[] = {
       {fill, invert, mnt + "/z.npy", "No space left on device", "fill\n"},
       {fill, exportTo, mnt + "/exported", "No space left on device", "fill\n"},
-      {fill, video, mnt + "/v.mp4", "No space left on device", "fill\n"},
       {readOnly, invert, mnt + "/z.npy", "Read-only file system", ""},
       {readOnly, exportTo, mnt + "/exported", "Read-only file system", ""},
   };
