@@ -2,6 +2,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <torch/cuda.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -561,6 +562,65 @@ TEST_F(CliTest, EditMatchesTheLibraryKeepsTheMaskedOutRegionAndReportsErrors) {
   r = run("edit --help");
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("ddim edit"), std::string::npos) << r.out;
+}
+
+// Runs `ddim args` in a private mount namespace (unshare: no root needed) with a fresh tmpfs at
+// `mount`, set up by `setup` (shell, run first); returns the result and what the tmpfs holds
+// afterwards. Empty status -2 when this machine does not allow the namespace.
+struct FaultResult {
+  Result result;
+  std::string listing;
+};
+
+FaultResult runOnTmpfs(const std::string& mount, const std::string& setup, const std::string& args,
+                       const std::string& scratch) {
+  FaultResult f;
+  if (std::system("unshare -rm true >/dev/null 2>&1") != 0) {
+    f.result.status = -2;
+    return f;
+  }
+  fs::create_directories(mount);
+  const std::string script = "mount -t tmpfs -o size=64k tmpfs " + mount + " && " + setup +
+                             " && { " + testing::cliPath() + " " + args + " >" + scratch +
+                             "/f.out 2>" + scratch + "/f.err; echo $? >" + scratch +
+                             "/f.status; ls -A " + mount + " >" + scratch + "/f.ls; }";
+  const std::string cmd = "unshare -rm sh -c '" + script + "'";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  f.result.status = std::stoi(readFileBytes(scratch + "/f.status"));
+  f.result.out = readFileBytes(scratch + "/f.out");
+  f.result.err = readFileBytes(scratch + "/f.err");
+  f.listing = readFileBytes(scratch + "/f.ls");
+  return f;
+}
+
+// A latent or an exported model written into a read-only folder or onto a full disk: exit 1, one
+// line naming the file and the cause, and nothing half-written left behind.
+TEST_F(CliTest, WritesOntoAFullDiskOrReadOnlyFolderLeaveNoPartialFile) {
+  const std::string mnt = path("mnt");
+  const std::string fill = "(head -c 1000000 /dev/zero >" + mnt + "/fill 2>/dev/null || true)";
+  const std::string readOnly = "mount -o remount,ro " + mnt;
+  const std::string invert = "invert " + model() + " --quiet --image " + path("a.png") +
+                             " --steps 2 --out " + mnt + "/z.npy";
+  const std::string exportTo = "export " + model() + " --quiet --out " + mnt + "/exported";
+  struct Case {
+    std::string setup, args, file, cause, listing;
+  };
+  const Case cases[] = {
+      {fill, invert, mnt + "/z.npy", "No space left on device", "fill\n"},
+      {fill, exportTo, mnt + "/exported", "No space left on device", "fill\n"},
+      {readOnly, invert, mnt + "/z.npy", "Read-only file system", ""},
+      {readOnly, exportTo, mnt + "/exported", "Read-only file system", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.args + " after " + c.setup);
+    const FaultResult f = runOnTmpfs(mnt, c.setup, c.args, *dir);
+    if (f.result.status == -2) GTEST_SKIP() << "unshare -rm is not allowed here";
+    EXPECT_EQ(f.result.status, 1) << f.result.err;
+    EXPECT_NE(f.result.err.find(c.file), std::string::npos) << f.result.err;
+    EXPECT_NE(f.result.err.find(c.cause), std::string::npos) << f.result.err;
+    EXPECT_EQ(std::count(f.result.err.begin(), f.result.err.end(), '\n'), 1) << f.result.err;
+    EXPECT_EQ(f.listing, c.listing);
+  }
 }
 
 }  // namespace

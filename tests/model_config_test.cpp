@@ -120,5 +120,43 @@ TEST(ModelConfigTest, UnknownAndInconsistentFieldsAreClearErrors) {
   EXPECT_NE(errorOf("model: {}\n").find("missing section 'data'"), std::string::npos);
 }
 
+TEST(ModelConfigTest, SchedulesThatBreakSamplingAreRefused) {
+  const std::string y = kCifar10Yaml;
+  const auto with = [&](const std::string& from, const std::string& to) {
+    return errorOf(std::string(y).replace(y.find(from), from.size(), to));
+  };
+  EXPECT_NE(with("num_diffusion_timesteps: 1000", "num_diffusion_timesteps: 1000000000")
+                .find("num_diffusion_timesteps must be in [1, 1000000]"),
+            std::string::npos);
+  EXPECT_NE(
+      with("num_diffusion_timesteps: 1000", "num_diffusion_timesteps: 20000").find("underflows"),
+      std::string::npos);
+  EXPECT_NE(with("beta_schedule: linear", "beta_schedule: jsd").find("outside (0, 1)"),
+            std::string::npos);
+  EXPECT_NE(with("beta_end: 0.02", "beta_end: 0.999").find("underflows"), std::string::npos);
+  EXPECT_NE(with("beta_end: 0.02", "beta_end: .nan").find("beta_start <= beta_end"),
+            std::string::npos);
+}
+
+// A key with a line break was echoed raw, making a two-line error.
+TEST(ModelConfigTest, KeysAreEchoedOnOneLine) {
+  const std::string y = kCifar10Yaml;
+  const std::string msg =
+      errorOf(std::string(y).replace(y.find("ch: 128"), 7, "\"c\\nh\\x01\": 128"));
+  EXPECT_NE(msg.find("unknown field 'model.c\\nh\\x01'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+// Found by fuzz_yaml_config: a complex key ("? dropout: 0", a mapping as the key) made yaml-cpp
+// throw its own exception, which escaped as a message without the file's name.
+TEST(ModelConfigTest, KeysThatAreNotNamesAreClearErrors) {
+  const std::string y = kCifar10Yaml;
+  for (const std::string& key : {"? dropout: 0\n    : 1", "? [a, b]\n    : 1", "[1]: 2"}) {
+    const std::string msg = errorOf(std::string(y).replace(y.find("ch: 128"), 7, key));
+    EXPECT_NE(msg.find("my.yml: a key in section 'model' at line"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("is not a plain name"), std::string::npos) << msg;
+  }
+}
+
 }  // namespace
 }  // namespace ddim

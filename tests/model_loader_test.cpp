@@ -167,5 +167,72 @@ TEST_F(ModelLoaderTest, FolderProblemsAreClear) {
                            0.05, 0.05));
 }
 
+// A config asking for a far bigger network than the weights hold once allocated it first
+// (ch 4096: 8+ GB). A width of 2^20 would need terabytes: it must fail on the first shape.
+TEST_F(ModelLoaderTest, ConfigIsCheckedAgainstTheWeightsBeforeTheNetworkIsBuilt) {
+  ModelConfig huge = config;
+  huge.model.ch = 1 << 20;
+  huge.model.chMult = {1};
+  huge.model.attnResolutions = {};
+  saveModelConfig(huge, (dir / "config.yml").string());
+  writeSafetensors((dir / "model.safetensors").string(), weights);
+  EXPECT_NE(errorOf(ModelSource{dir.string(), "", ""})
+                .find("weight 'temb.dense.0.weight' has shape (128, 32), the model expects "
+                      "(4194304, 1048576)"),
+            std::string::npos);
+  fs::remove(dir / "model.safetensors");
+  writeTorchCheckpoint((dir / "model.ckpt").string(), weights);
+  EXPECT_NE(errorOf(ModelSource{dir.string(), "", ""}).find("the model expects (4194304, 1048576)"),
+            std::string::npos);
+}
+
+// An extra tensor in a safetensors file was read in full (4 GB) before being refused; now the
+// header alone decides.
+TEST_F(ModelLoaderTest, UnexpectedSafetensorsTensorIsRefusedFromTheHeader) {
+  saveModelConfig(config, (dir / "config.yml").string());
+  StateDict extra = weights;
+  extra.emplace_back("stray", at::zeros({3, 5}));
+  const std::string path = (dir / "model.safetensors").string();
+  writeSafetensors(path, extra);
+  EXPECT_NE(errorOf(ModelSource{dir.string(), "", ""}).find("unexpected weight stray (3, 5)"),
+            std::string::npos);
+  const StateDict layout = readSafetensorsLayout(path);
+  for (const auto& [name, t] : layout) EXPECT_TRUE(t.is_meta()) << name;
+  try {
+    checkWeightsFitConfig(config.model, layout, path);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unexpected weight stray (3, 5)"), std::string::npos);
+  }
+}
+
+TEST_F(ModelLoaderTest, NonFiniteWeightsAreRefusedNamingTheTensor) {
+  saveModelConfig(config, (dir / "config.yml").string());
+  for (const float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    StateDict w = weights;
+    for (auto& [name, t] : w)
+      if (name == "mid.block_1.conv1.bias") {
+        t = t.clone();
+        t[3] = bad;
+      }
+    writeSafetensors((dir / "model.safetensors").string(), w);
+    EXPECT_NE(errorOf(ModelSource{dir.string(), "", ""})
+                  .find("weight 'mid.block_1.conv1.bias' holds NaN or infinite values"),
+              std::string::npos);
+  }
+}
+
+// A diffusers config.json value nested 100,000 deep once overflowed the stack (a recursive copy).
+TEST_F(ModelLoaderTest, DeeplyNestedDiffusersConfigIsRefused) {
+  writeSafetensors((dir / "diffusion_pytorch_model.safetensors").string(),
+                   officialToDiffusers(weights, 2));
+  writeFileAtomic((dir / "config.json").string(),
+                  "{\"_class_name\": \"UNet2DModel\", \"block_out_channels\": [32, 64], "
+                  "\"sample_size\": " +
+                      std::string(100000, '[') + std::string(100000, ']') + "}");
+  const std::string msg = errorOf(ModelSource{dir.string(), "", ""});
+  EXPECT_NE(msg.find("config.json: JSON nested deeper than 32 levels"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace ddim

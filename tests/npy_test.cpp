@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -71,6 +72,108 @@ TEST(NpyTest, ClearErrorsForBadFiles) {
   writeFileAtomic(cut, "PK\x03\x04 not numpy at all");
   expectError(cut, "bad magic");
   std::filesystem::remove(cut);
+}
+
+// A version-1.0 (or `version`) .npy file with this header text and the float32 values 0..n-1.
+std::string npyBytes(const std::string& header, int n,
+                     const std::string& version = std::string("\x01\x00", 2)) {
+  std::string out = "\x93NUMPY" + version;
+  const std::string h = header + "\n";
+  if (version[0] == 1) {
+    out += static_cast<char>(h.size() & 0xff);
+    out += static_cast<char>((h.size() >> 8) & 0xff);
+  } else {
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((h.size() >> (8 * i)) & 0xff);
+  }
+  out += h;
+  for (int i = 0; i < n; ++i) {
+    const float f = static_cast<float>(i);
+    out.append(reinterpret_cast<const char*>(&f), 4);
+  }
+  return out;
+}
+
+std::string npyError(const std::string& bytes) {
+  try {
+    (void)parseNpy(bytes, "x.npy");
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("x.npy: ", 0), 0u) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted";
+  return {};
+}
+
+TEST(NpyTest, HeaderFollowsNumpyRules) {
+  // Accepted as numpy accepts them: spacing, double quotes, no trailing comma, version 2.0 and 3.0.
+  EXPECT_EQ(
+      parseNpy(npyBytes("{\"descr\":'<f4','shape':(2,3),'fortran_order':False}", 6), "x").sizes(),
+      (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 1,
+                              std::string("\x02\x00", 2)),
+                     "x")
+                .dim(),
+            0);
+  EXPECT_EQ(parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 4,
+                              std::string("\x03\x00", 2)),
+                     "x")[3]
+                .item<float>(),
+            3.0f);
+  // A repeated key takes the last value, as Python's dict literal does.
+  const at::Tensor dup = parseNpy(
+      npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'shape': (6,), }", 6),
+      "x");
+  EXPECT_EQ(dup.sizes(), (std::vector<int64_t>{6}));
+  EXPECT_EQ(dup[5].item<float>(), 5.0f);
+  // Refused as numpy refuses them.
+  const std::string start = "{'descr': '<f4', 'fortran_order': False, 'shape': ";
+  EXPECT_NE(npyError(npyBytes(start + "(-2, -3), }", 6)).find("negative dimension -2"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes(start + "(6), }", 6)).find("'shape' is not a tuple"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes(start + "('2', 3), }", 6)).find("'shape' is not a tuple"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes(start + "(2 3), }", 6)).find("expected ',' or ')'"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes(start + "((2, 3),), }", 6)).find("nested tuple"), std::string::npos);
+  EXPECT_NE(npyError(npyBytes(start + "(6,), 'x': 1}", 6)).find("exactly the keys"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes("{'descr': '<f4', 'shape': (6,)}", 6)).find("exactly the keys"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes("{'descr': '<f4', 'fortran_order': 0, 'shape': (6,)}", 6))
+                .find("'fortran_order' is not a bool"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes(start + std::string("(6,)\0, }", 9), 6)).find("NUL byte"),
+            std::string::npos);
+  EXPECT_NE(npyError(npyBytes(start + "(6,), } x", 6)).find("after the dict"), std::string::npos);
+  for (const std::string& version : {std::string("\x01\x09", 2), std::string("\xff\xff", 2),
+                                     std::string("\x04\x00", 2), std::string("\x00\x00", 2)})
+    EXPECT_NE(npyError(npyBytes(start + "(6,), }", 6, version)).find("unsupported format version"),
+              std::string::npos);
+}
+
+TEST(NpyTest, NonFiniteValuesAreRefused) {
+  std::string bytes = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 4);
+  const float nan = std::nanf("");
+  bytes.replace(bytes.size() - 4, 4, reinterpret_cast<const char*>(&nan), 4);
+  EXPECT_NE(npyError(bytes).find("holds NaN or infinite values"), std::string::npos);
+  const float inf = INFINITY;
+  bytes.replace(bytes.size() - 4, 4, reinterpret_cast<const char*>(&inf), 4);
+  EXPECT_NE(npyError(bytes).find("holds NaN or infinite values"), std::string::npos);
+}
+
+// A long shape tuple once overflowed the stack in std::regex (a 40 KB header crashed).
+TEST(NpyTest, LongHeadersFailCleanly) {
+  std::string dims;
+  for (int i = 0; i < 30000; ++i) dims += "1, ";
+  EXPECT_NE(npyError(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }",
+                              1, std::string("\x02\x00", 2)))
+                .find("dimensions"),
+            std::string::npos);
+  // Padding makes a long header that is valid.
+  const std::string padded =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }" + std::string(200000, ' ');
+  EXPECT_EQ(parseNpy(npyBytes(padded, 3, std::string("\x02\x00", 2)), "x").numel(), 3);
 }
 
 }  // namespace

@@ -175,5 +175,37 @@ TEST(SafetensorsTest, MissingFileThrowsNamingIt) {
   }
 }
 
+// A shape nested 100,000 deep once overflowed the stack in json::dump (building the message).
+TEST(SafetensorsTest, DeeplyNestedHeaderIsRefusedBeforeParsing) {
+  ScratchDir dir;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string msg = readError(
+      dir, safetensorsBytes(
+               "{\"a\":{\"dtype\":\"F32\",\"shape\":" + deep + ",\"data_offsets\":[0,0]}}", ""));
+  EXPECT_NE(msg.find("nested deeper than 32 levels"), std::string::npos) << msg;
+  // Brackets inside strings are text, not nesting.
+  testing::writeBytes(dir.file("names.safetensors"),
+                      safetensorsBytes("{\"__metadata__\":{\"k\":\"" + deep + "\"}}", ""));
+  EXPECT_EQ(readSafetensorsMetadata(dir.file("names.safetensors")).at("k"), deep);
+}
+
+TEST(SafetensorsTest, LayoutComesFromTheHeaderAlone) {
+  ScratchDir dir;
+  const std::string path = dir.file("w.safetensors");
+  writeSafetensors(path, {{"a", at::ones({2, 3})}, {"b", at::zeros({4}, at::kHalf)}});
+  const StateDict layout = readSafetensorsLayout(path);
+  ASSERT_EQ(layout.size(), 2u);
+  EXPECT_EQ(layout[0].first, "a");
+  EXPECT_TRUE(layout[0].second.is_meta());
+  EXPECT_EQ(layout[0].second.sizes(), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(layout[1].second.scalar_type(), at::kHalf);
+  // A name with a line break is echoed escaped, so the message stays one line.
+  const std::string msg = readError(
+      dir,
+      safetensorsBytes("{\"x\\ny\":{\"dtype\":\"F99\",\"shape\":[],\"data_offsets\":[0,0]}}", ""));
+  EXPECT_NE(msg.find("tensor 'x\\ny'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace ddim

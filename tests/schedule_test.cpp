@@ -70,5 +70,39 @@ TEST(ScheduleTest, RejectsOutOfRange) {
   EXPECT_THROW((void)makeBetas(BetaSchedule::kLinear, 1e-4, 0.02, 0), Error);
 }
 
+std::string scheduleError(BetaSchedule kind, double start, double end, int T) {
+  try {
+    (void)NoiseSchedule(kind, start, end, T);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Schedules that once gave all-NaN samples with exit 0.
+TEST(ScheduleTest, RefusesSchedulesThatBreakTheSampler) {
+  // jsd ends at beta = 1/1 = 1: alpha-bar reaches 0 at the last step.
+  EXPECT_NE(scheduleError(BetaSchedule::kJsd, 0, 0, 1000).find("beta 1.000000 at t = 999"),
+            std::string::npos);
+  // prod (1 - beta) with betas up to 0.999 falls below float32's range: the product of the last
+  // 100 factors alone is below 0.9^100 ~ 2.7e-5, and of all 1000 about exp(-600).
+  EXPECT_NE(scheduleError(BetaSchedule::kLinear, 1e-4, 0.999, 1000).find("underflows"),
+            std::string::npos);
+  // The default betas over 20000 steps: the mean beta 0.01 gives about exp(-200) < 1.2e-38.
+  EXPECT_NE(scheduleError(BetaSchedule::kLinear, 1e-4, 0.02, 20000).find("underflows"),
+            std::string::npos);
+  EXPECT_NE(scheduleError(BetaSchedule::kLinear, 1e-4, 0.02, 1000000000).find("[1, 1000000]"),
+            std::string::npos);
+  EXPECT_NE(scheduleError(BetaSchedule::kLinear, 1e-4, std::nan(""), 10).find("finite"),
+            std::string::npos);
+  EXPECT_NE(scheduleError(BetaSchedule::kConst, 0, 1.5, 10).find("outside (0, 1]"),
+            std::string::npos);
+  // The official schedules stay valid: alpha-bar at T-1 for linear 1e-4..0.02, T = 1000, is
+  // about 4.0e-5 (official code, float32).
+  const NoiseSchedule s(BetaSchedule::kLinear, 1e-4, 0.02, 1000);
+  EXPECT_NEAR(s.alphaBar(999), 4.04e-5, 0.01e-5);
+  EXPECT_NO_THROW((void)NoiseSchedule(BetaSchedule::kCosine, 0, 0, 1000));
+}
+
 }  // namespace
 }  // namespace ddim

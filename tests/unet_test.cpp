@@ -15,6 +15,7 @@
 #include "key_list.h"
 #include "model/safetensors.h"
 #include "model/state_dict.h"
+#include "model/unet_shapes.h"
 
 namespace ddim {
 namespace {
@@ -190,6 +191,44 @@ TEST(UNetTest, CelebA64NamesShapesAndCountMatchOfficial) {
 
 TEST(UNetTest, Lsun256NamesShapesAndCountMatchOfficial) {
   expectMatchesKeymap(paperConfig({1, 1, 2, 2, 4, 4}, 256, 0.0), "lsun256", 113'673'219);
+}
+
+// The shapes the loader checks before building a network: the official key lists, and what the
+// network registers for smaller configs (pooled resampling, attention at several levels).
+TEST(UNetTest, WeightShapesWithoutBuildingMatchOfficialAndBuilt) {
+  const std::pair<UNetConfig, std::string> paper[] = {
+      {paperConfig({1, 2, 2, 2}, 32, 0.1), "cifar10"},
+      {paperConfig({1, 2, 2, 2, 4}, 64, 0.1), "celeba64"},
+      {paperConfig({1, 1, 2, 2, 4, 4}, 256, 0.0), "lsun256"}};
+  for (const auto& [config, keymap] : paper) {
+    const auto shapes = unetWeightShapes(config);
+    const std::vector<testing::KeyListEntry> expected = testing::readKeyList(keymap);
+    ASSERT_EQ(shapes.size(), expected.size()) << keymap;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(shapes[i].first, expected[i].official) << keymap << " entry " << i;
+      EXPECT_EQ(shapes[i].second, expected[i].shape) << expected[i].official;
+    }
+  }
+  UNetConfig small;
+  small.ch = 32;
+  small.chMult = {1, 2, 3};
+  small.numResBlocks = 2;
+  small.attnResolutions = {16, 4};
+  small.resolution = 16;
+  small.inChannels = 1;
+  small.outCh = 2;
+  for (const bool withConv : {true, false}) {
+    small.resampWithConv = withConv;
+    torch::NoGradGuard noGrad;
+    UNet model(small);
+    const auto params = model->named_parameters();
+    const auto shapes = unetWeightShapes(small);
+    ASSERT_EQ(shapes.size(), params.size() + model->named_buffers().size());
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      EXPECT_EQ(shapes[i].first, params[i].key());
+      EXPECT_EQ(shapes[i].second, params[i].value().sizes().vec()) << shapes[i].first;
+    }
+  }
 }
 
 TEST(UNetTest, NoConvResamplingHasNoResampleParameters) {

@@ -1,5 +1,6 @@
 // ddim export: any loadable model as a model folder, config.yml + model.safetensors.
 #include <ATen/ATen.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -40,9 +41,33 @@ int runExport(const ExportArgs& a) {
   ModelConfig config = model.config;
   config.guidance = {};  // the model alone: a guide is exported separately
   if (a.name) config.name = *a.name;
-  fs::create_directories(out);
-  saveModelConfig(config, (out / "config.yml").string());
-  writeSafetensors((out / "model.safetensors").string(), weights);
+  // Written into a hidden sibling folder that is renamed into place at the end: a failed export
+  // (read-only folder, full disk) leaves no half-written model behind.
+  fs::path target = out.lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const fs::path tmp =
+      parent / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (!ec) fs::create_directory(tmp, ec);
+  if (ec) throw Error("cannot write " + out.string() + ": " + ec.message());
+  try {
+    saveModelConfig(config, (tmp / "config.yml").string());
+    writeSafetensors((tmp / "model.safetensors").string(), weights);
+    fs::rename(tmp, target, ec);
+    if (ec) throw Error("cannot write " + out.string() + ": " + ec.message());
+  } catch (const Error& e) {
+    fs::remove_all(tmp, ec);
+    // The message names the file the user asked for, not the hidden folder.
+    std::string msg = e.what();
+    for (size_t at = msg.find(tmp.string()); at != std::string::npos; at = msg.find(tmp.string()))
+      msg.replace(at, tmp.string().size(), target.string());
+    throw Error(msg);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
   if (!a.model.quiet)
     std::cerr << "wrote " << (out / "config.yml").string() << " and "
               << (out / "model.safetensors").string() << " (" << weights.size() << " tensors, "

@@ -1,5 +1,6 @@
 #include "diffusion/schedule.h"
 
+#include <cfloat>
 #include <cmath>
 #include <string>
 
@@ -20,7 +21,11 @@ std::vector<double> linspace(double a, double b, int n) {
 }  // namespace
 
 std::vector<double> makeBetas(BetaSchedule kind, double betaStart, double betaEnd, int T) {
-  if (T <= 0) throw Error("num_diffusion_timesteps must be > 0, got " + std::to_string(T));
+  if (T <= 0 || T > kMaxTimesteps)
+    throw Error("num_diffusion_timesteps must be in [1, " + std::to_string(kMaxTimesteps) +
+                "], got " + std::to_string(T));
+  if (!std::isfinite(betaStart) || !std::isfinite(betaEnd))
+    throw Error("beta_start and beta_end must be finite numbers");
   std::vector<double> betas;
   switch (kind) {
     case BetaSchedule::kLinear:
@@ -54,8 +59,10 @@ std::vector<double> makeBetas(BetaSchedule kind, double betaStart, double betaEn
       break;
     }
   }
-  for (double b : betas)
-    if (!(b > 0 && b <= 1)) throw Error("beta schedule produced beta outside (0, 1]");
+  for (int t = 0; t < T; ++t)
+    if (!(betas[t] > 0 && betas[t] <= 1))
+      throw Error(toString(kind) + " beta schedule gives beta " + std::to_string(betas[t]) +
+                  " at t = " + std::to_string(t) + ", outside (0, 1]");
   return betas;
 }
 
@@ -66,8 +73,18 @@ NoiseSchedule::NoiseSchedule(BetaSchedule kind, double betaStart, double betaEnd
     : betas_(makeBetas(kind, betaStart, betaEnd, T)), alphaBar_(T) {
   double prod = 1.0;
   for (int t = 0; t < T; ++t) {
+    if (betas_[t] >= 1)  // the official jsd schedule ends so: alpha-bar would be 0
+      throw Error(toString(kind) + " beta schedule gives beta " + std::to_string(betas_[t]) +
+                  " at t = " + std::to_string(t) + ", outside (0, 1): no sampler can use it");
     prod *= 1.0 - betas_[t];
     alphaBar_[t] = static_cast<double>(static_cast<float>(prod));  // float64 -> float32
+    // The samplers divide by sqrt(alpha-bar): once it leaves float32's normal range, every
+    // sample is NaN or Inf.
+    if (!(alphaBar_[t] >= FLT_MIN))
+      throw Error(toString(kind) + " beta schedule with " + std::to_string(T) +
+                  " timesteps: alpha-bar underflows to " + std::to_string(alphaBar_[t]) +
+                  " at t = " + std::to_string(t) +
+                  " (fewer timesteps or smaller betas keep it above zero)");
   }
 }
 

@@ -15,6 +15,10 @@ void writeFileAtomic(const std::string& path, std::string_view bytes);
 void writeFileAtomicWith(const std::string& path,
                          const std::function<void(const std::string& tmpPath)>& write);
 
+/// Removes the temporary files that writers killed mid-write (SIGKILL, power loss) left in
+/// `folder`: the hidden `.NAME.tmp-PID-N` files of processes that no longer run. Returns how many.
+int removeStaleTempFiles(const std::string& folder);
+
 /// Reads a whole file; throws ddim::Error naming the file when it cannot be read.
 [[nodiscard]] std::string readFileBytes(const std::string& path);
 

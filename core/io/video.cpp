@@ -1,5 +1,7 @@
 #include "io/video.h"
 
+#include <sys/statvfs.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -61,10 +63,17 @@ void encode(const std::string& path, const std::string& file, const std::vector<
         break;
     }
   }
+  struct statvfs fsInfo {};
+  if (!writer.isOpened() && ::statvfs(file.c_str(), &fsInfo) == 0 && fsInfo.f_bavail == 0)
+    throw Error("cannot write " + path + ": " + std::strerror(ENOSPC));
   if (!writer.isOpened())
     throw Error("cannot write " + path + ": OpenCV has no H.264 or MPEG-4 encoder for it");
   for (const Rgb8Image& frame : frames) writer.write(toBgr(frame, scale, size));
   writer.release();
+  // The encoder reports no write error: on a full disk it leaves a truncated file. A filesystem
+  // with no block left after the write is taken as that case.
+  if (::statvfs(file.c_str(), &fsInfo) == 0 && fsInfo.f_bavail == 0)
+    throw Error("cannot write " + path + ": " + std::strerror(ENOSPC));
 }
 
 }  // namespace

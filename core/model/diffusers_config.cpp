@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "io/atomic_file.h"
+#include "io/json_nesting.h"
 #include "model/diffusers_names.h"
 
 namespace ddim {
@@ -14,8 +15,10 @@ namespace {
 using Json = nlohmann::json;
 
 Json parseJsonFile(const std::string& path) {
+  const std::string text = readFileBytes(path);
+  checkJsonNesting(text, path);
   try {
-    Json j = Json::parse(readFileBytes(path));
+    Json j = Json::parse(text);
     if (!j.is_object()) throw Error(path + ": expected a JSON object");
     return j;
   } catch (const Json::exception& e) {
@@ -260,6 +263,11 @@ ModelConfig loadDiffusersConfig(const std::string& folder) {
   if (fs::is_regular_file(schedulerPath, ec)) readScheduler(schedulerPath, config.diffusion);
   config.name =
       dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+  try {
+    config.validate();
+  } catch (const Error& e) {
+    throw Error(configPath + ": " + e.what());
+  }
   return config;
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "diffusion/schedule.h"
 #include "errors.h"
 #include "io/atomic_file.h"
 
@@ -20,11 +21,15 @@ namespace {
 void rejectUnknown(const YAML::Node& node, const std::set<std::string>& known,
                    const std::string& source, const std::string& section) {
   for (const auto& kv : node) {
+    // A key can be any node in YAML ("? [a, b]: 1", "? {k: v}: 1"); fields are plain names.
+    if (!kv.first.IsScalar())
+      fail(source, "a key in section '" + section + "' at line " +
+                       std::to_string(kv.first.Mark().line + 1) + " is not a plain name");
     const auto key = kv.first.as<std::string>();
     if (!known.count(key)) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      fail(source, "unknown field '" + section + "." + key + "' (known: " + list + ")");
+      fail(source, "unknown field '" + section + "." + printable(key) + "' (known: " + list + ")");
     }
   }
 }
@@ -84,8 +89,9 @@ void ModelConfig::validate() const {
   if (channels != model.inChannels)
     throw Error("model config: data.channels (" + std::to_string(channels) +
                 ") != model.in_channels (" + std::to_string(model.inChannels) + ")");
-  if (diffusion.numTimesteps <= 0)
-    throw Error("model config: diffusion.num_diffusion_timesteps must be > 0");
+  if (diffusion.numTimesteps <= 0 || diffusion.numTimesteps > kMaxTimesteps)
+    throw Error("model config: diffusion.num_diffusion_timesteps must be in [1, " +
+                std::to_string(kMaxTimesteps) + "], got " + std::to_string(diffusion.numTimesteps));
   if (diffusion.betaSchedule != BetaSchedule::kJsd &&
       diffusion.betaSchedule != BetaSchedule::kCosine) {
     if (!(diffusion.betaStart > 0 && diffusion.betaEnd > 0 &&
@@ -94,6 +100,11 @@ void ModelConfig::validate() const {
   }
   if (!(std::isfinite(guidance.weight) && guidance.weight >= 0 && guidance.weight <= 20))
     throw Error("model config: guidance.weight must be in [0, 20]");
+  try {
+    (void)NoiseSchedule(diffusion);
+  } catch (const Error& e) {
+    throw Error(std::string("model config: diffusion: ") + e.what());
+  }
 }
 
 std::string toString(BetaSchedule s) {
@@ -134,7 +145,7 @@ BetaSchedule parseBetaSchedule(const std::string& s) {
   if (v == "jsd") return BetaSchedule::kJsd;
   if (v == "sigmoid") return BetaSchedule::kSigmoid;
   if (v == "cosine" || v == "squaredcos_cap_v2") return BetaSchedule::kCosine;
-  throw Error("unknown beta schedule '" + s +
+  throw Error("unknown beta schedule '" + printable(s) +
               "' (expected linear, quad, const, jsd, sigmoid or cosine)");
 }
 
@@ -143,7 +154,8 @@ PredictionType parsePredictionType(const std::string& s) {
   if (v == "eps" || v == "epsilon") return PredictionType::kEps;
   if (v == "v" || v == "v_prediction") return PredictionType::kV;
   if (v == "x0" || v == "sample") return PredictionType::kX0;
-  throw Error("unknown prediction type '" + s + "' (expected epsilon, v_prediction or sample)");
+  throw Error("unknown prediction type '" + printable(s) +
+              "' (expected epsilon, v_prediction or sample)");
 }
 
 ModelConfig parseModelConfig(const std::string& text, const std::string& source) {
@@ -193,10 +205,10 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
   m.resampWithConv = read<bool>(model, "resamp_with_conv", m.resampWithConv, source, "model");
   const auto modelType = read<std::string>(model, "type", "simple", source, "model");
   if (modelType != "simple")
-    fail(source, "model.type '" + modelType + "' is not supported (only 'simple')");
+    fail(source, "model.type '" + printable(modelType) + "' is not supported (only 'simple')");
   const auto varType = read<std::string>(model, "var_type", "fixedlarge", source, "model");
   if (varType != "fixedlarge" && varType != "fixedsmall")
-    fail(source, "model.var_type '" + varType + "' is not supported");
+    fail(source, "model.var_type '" + printable(varType) + "' is not supported");
 
   c.imageSize = read<int>(data, "image_size", c.imageSize, source, "data");
   c.channels = read<int>(data, "channels", m.inChannels, source, "data");

@@ -17,6 +17,7 @@
 #include "model/safetensors.h"
 #include "model/torch_checkpoint.h"
 #include "model/unet.h"
+#include "model/unet_shapes.h"
 
 namespace ddim {
 namespace fs = std::filesystem;
@@ -61,6 +62,22 @@ std::string join(const std::vector<fs::path>& v) {
   std::string s;
   for (const auto& p : v) s += (s.empty() ? "" : ", ") + p.filename().string();
   return s;
+}
+
+std::string firstFive(const std::vector<std::string>& names) {
+  std::string list;
+  for (size_t i = 0; i < names.size() && i < 5; ++i) list += (i ? ", " : "") + names[i];
+  if (names.size() > 5) list += ", ... (" + std::to_string(names.size()) + " in all)";
+  return list;
+}
+
+void throwIfMissingOrUnexpected(const std::vector<std::string>& missing,
+                                const std::vector<std::string>& unexpected,
+                                const std::string& source) {
+  if (!missing.empty()) throw Error(source + ": missing weight " + firstFive(missing));
+  if (!unexpected.empty())
+    throw Error(source + ": unexpected weight " + firstFive(unexpected) +
+                " (does the config match the checkpoint?)");
 }
 
 struct ResolvedSource {
@@ -223,26 +240,40 @@ void loadStateDictInto(torch::nn::Module& module, const StateDict& weights,
     if (!at::isFloatingType(src.scalar_type()))
       throw Error(source + ": weight '" + name + "' has dtype " +
                   std::string(c10::toString(src.scalar_type())) + ", expected a floating type");
+    if (!at::isfinite(src).all().item<bool>())
+      throw Error(source + ": weight '" + name + "' holds NaN or infinite values");
     dst.copy_(src.to(dst.scalar_type()));
   };
   for (auto& p : params) copyOne(p.key(), p.value());
   for (auto& b : buffers) copyOne(b.key(), b.value());
-  if (!missing.empty()) {
-    std::string list;
-    for (size_t i = 0; i < missing.size() && i < 5; ++i) list += (i ? ", " : "") + missing[i];
-    if (missing.size() > 5) list += ", ... (" + std::to_string(missing.size()) + " in all)";
-    throw Error(source + ": missing weight " + list);
+  std::vector<std::string> unexpected;
+  for (const auto& [name, t] : weights)
+    if (!expected.count(name)) unexpected.push_back(printable(name) + " " + shapeStr(t.sizes()));
+  throwIfMissingOrUnexpected(missing, unexpected, source);
+}
+
+void checkWeightsFitConfig(const UNetConfig& config, const StateDict& weights,
+                           const std::string& source) {
+  config.validate();
+  std::map<std::string, const at::Tensor*> given;
+  for (const auto& [name, t] : weights) given[name] = &t;
+  std::set<std::string> expected;
+  std::vector<std::string> missing;
+  for (const auto& [name, shape] : unetWeightShapes(config)) {
+    expected.insert(name);
+    const auto it = given.find(name);
+    if (it == given.end()) {
+      missing.push_back(name);
+      continue;
+    }
+    if (!it->second->sizes().equals(shape))
+      throw Error(source + ": weight '" + name + "' has shape " + shapeStr(it->second->sizes()) +
+                  ", the model expects " + shapeStr(shape));
   }
   std::vector<std::string> unexpected;
   for (const auto& [name, t] : weights)
-    if (!expected.count(name)) unexpected.push_back(name + " " + shapeStr(t.sizes()));
-  if (!unexpected.empty()) {
-    std::string list;
-    for (size_t i = 0; i < unexpected.size() && i < 5; ++i) list += (i ? ", " : "") + unexpected[i];
-    if (unexpected.size() > 5) list += ", ... (" + std::to_string(unexpected.size()) + " in all)";
-    throw Error(source + ": unexpected weight " + list +
-                " (does the config match the checkpoint?)");
-  }
+    if (!expected.count(name)) unexpected.push_back(printable(name) + " " + shapeStr(t.sizes()));
+  throwIfMissingOrUnexpected(missing, unexpected, source);
 }
 
 StateDict stateDictOf(const torch::nn::Module& module) {
@@ -356,18 +387,27 @@ LoadedModel loadOneModel(const ModelSource& source, const c10::Device& device) {
   if (!r.diffusersFolder.empty()) {
     m.config = loadDiffusersConfig(r.diffusersFolder);
     m.format = ModelFormat::kDiffusers;
-    weights = diffusersToOfficial(readWeights(r.weightsPath),
-                                  static_cast<int>(m.config.model.chMult.size()), r.weightsPath);
     if (m.config.name.empty()) m.config.name = fs::path(r.diffusersFolder).filename().string();
   } else {
     m.config = loadModelConfig(r.configPath);
     m.format = lowerExt(r.weightsPath) == ".safetensors" ? ModelFormat::kSafetensors
                                                          : ModelFormat::kTorchCheckpoint;
-    weights = readWeights(r.weightsPath);
     if (!source.folder.empty() && fs::is_directory(source.folder) &&
         m.config.name == fs::path(r.configPath).stem().string())
       m.config.name = fs::path(source.folder).filename().string();
   }
+  const auto officialNames = [&](const StateDict& w) {
+    if (m.format != ModelFormat::kDiffusers) return w;
+    return diffusersToOfficial(w, static_cast<int>(m.config.model.chMult.size()), r.weightsPath);
+  };
+  // Names and shapes are checked before any tensor data is read (safetensors: from the header)
+  // and before the network is allocated, so neither a stray tensor nor a config asking for a far
+  // bigger network than the weights costs memory.
+  if (lowerExt(r.weightsPath) == ".safetensors")
+    checkWeightsFitConfig(m.config.model, officialNames(readSafetensorsLayout(r.weightsPath)),
+                          r.weightsPath);
+  weights = officialNames(readWeights(r.weightsPath));
+  checkWeightsFitConfig(m.config.model, weights, r.weightsPath);
   UNet net(m.config.model);
   loadStateDictInto(*net, weights, r.weightsPath);
   net->to(device);

@@ -83,9 +83,16 @@ void applyPrecision(LoadedModel& model, Precision requested);
 void attachGuide(LoadedModel& model, const LoadedModel& guide, double weight);
 
 /// Copies `weights` into `module`'s parameters and buffers by name. Missing or unexpected keys,
-/// wrong shapes or dtypes throw ddim::Error naming the key, the expected and the found shape.
+/// wrong shapes or dtypes, and NaN or infinite values, throw ddim::Error naming the key (and the
+/// expected and the found shape).
 void loadStateDictInto(torch::nn::Module& module, const StateDict& weights,
                        const std::string& source);
+
+/// Checks `weights` (real or meta tensors) against the names and shapes the U-Net of `config`
+/// has, without building it; missing, unexpected or misshapen weights throw ddim::Error naming
+/// `source` and the key, as loadStateDictInto does.
+void checkWeightsFitConfig(const UNetConfig& config, const StateDict& weights,
+                           const std::string& source);
 
 /// The module's parameters and buffers as a state dict (CPU copies), for saving.
 [[nodiscard]] StateDict stateDictOf(const torch::nn::Module& module);

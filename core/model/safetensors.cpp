@@ -13,6 +13,7 @@
 
 #include "errors.h"
 #include "io/atomic_file.h"
+#include "io/json_nesting.h"
 
 namespace ddim {
 namespace {
@@ -81,7 +82,7 @@ uint64_t jsonU64(const Json& v, const std::string& path, const std::string& what
 }
 
 Entry parseEntry(const std::string& name, const Json& v, const std::string& path) {
-  const std::string where = "tensor '" + name + "'";
+  const std::string where = "tensor '" + printable(name) + "'";
   if (!v.is_object()) fail(path, where + ": entry is not an object");
   Entry e;
   e.name = name;
@@ -139,6 +140,7 @@ Header readHeader(std::ifstream& in, const std::string& path) {
 
   Json json;
   try {
+    checkJsonNesting(text, path + ": safetensors header");
     json = Json::parse(text);
   } catch (const Json::exception& e) {
     fail(path, std::string("header is not valid JSON: ") + e.what());
@@ -151,7 +153,8 @@ Header readHeader(std::ifstream& in, const std::string& path) {
     if (key == kMetadataKey) {
       if (!value.is_object()) fail(path, "__metadata__ is not an object");
       for (const auto& [mk, mv] : value.items()) {
-        if (!mv.is_string()) fail(path, "__metadata__ value '" + mk + "' is not a string");
+        if (!mv.is_string())
+          fail(path, "__metadata__ value '" + printable(mk) + "' is not a string");
         h.metadata[mk] = mv.get<std::string>();
       }
       continue;
@@ -164,8 +167,9 @@ Header readHeader(std::ifstream& in, const std::string& path) {
   uint64_t expected = 0;
   for (const auto& e : h.entries) {
     if (e.begin != expected) {
-      fail(path, "tensor '" + e.name + "' starts at data offset " + std::to_string(e.begin) +
-                     ", expected " + std::to_string(expected) + " (overlapping or gapped ranges)");
+      fail(path, "tensor '" + printable(e.name) + "' starts at data offset " +
+                     std::to_string(e.begin) + ", expected " + std::to_string(expected) +
+                     " (overlapping or gapped ranges)");
     }
     expected = e.end;
   }
@@ -204,6 +208,17 @@ StateDict readSafetensors(const std::string& path) {
     if (e.dtype->type == at::kBool) t = t.ne(0);
     out.emplace_back(e.name, std::move(t));
   }
+  return out;
+}
+
+StateDict readSafetensorsLayout(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open " + path + ": " + std::strerror(errno));
+  StateDict out;
+  for (const auto& e : readHeader(in, path).entries)
+    out.emplace_back(
+        e.name,
+        at::empty(e.shape, at::TensorOptions().dtype(e.dtype->type).device(at::Device(at::kMeta))));
   return out;
 }
 
@@ -255,7 +270,7 @@ void writeSafetensors(const std::string& path, const StateDict& tensors,
       out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
     }
     out.flush();
-    if (!out) throw Error("cannot write " + path + ": write failed (disk full?)");
+    if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
   });
 }
 

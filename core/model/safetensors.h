@@ -12,6 +12,9 @@ namespace ddim {
 /// data, overlapping or misordered ranges, size not matching dtype x shape, bad JSON) throws
 /// ddim::Error naming the file and the tensor.
 [[nodiscard]] StateDict readSafetensors(const std::string& path);
+/// The tensors' names, dtypes and shapes from the header alone, as tensors on the meta device (no
+/// data read or allocated), with the same checks as readSafetensors.
+[[nodiscard]] StateDict readSafetensorsLayout(const std::string& path);
 [[nodiscard]] std::map<std::string, std::string> readSafetensorsMetadata(const std::string& path);
 
 /// Writes tensors (any supported dtype, moved to CPU and made contiguous) atomically.

@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "io/atomic_file.h"
 #include "model/pickle.h"
+#include "model/zip_index.h"
 
 namespace ddim {
 namespace {
@@ -38,8 +39,9 @@ Container sniff(const std::string& path) {
 // little-endian record <archive>/data/<key>, loaded once per key and mapped to the CPU.
 class StorageLoader {
  public:
-  StorageLoader(caffe2::serialize::PyTorchStreamReader& reader, const std::string& path)
-      : reader_(reader), path_(path) {}
+  StorageLoader(caffe2::serialize::PyTorchStreamReader& reader, const ZipIndex& index,
+                const std::string& path)
+      : reader_(reader), index_(index), path_(path) {}
 
   Value operator()(const Value& pid) {
     const auto& f = pid.items;
@@ -66,6 +68,7 @@ class StorageLoader {
     if (!reader_.hasRecord(record))
       throw Error(path_ + ": storage record '" + record + "' is missing");
     auto [data, bytes] = reader_.getRecord(record);
+    index_.verify(index_.firstFolder() + "/" + record, data.get(), bytes);
     const auto elem = static_cast<int64_t>(c10::elementSize(*dtype));
     int64_t need = 0;
     if (numel < 0 || __builtin_mul_overflow(numel, elem, &need) ||
@@ -87,6 +90,7 @@ class StorageLoader {
 
  private:
   caffe2::serialize::PyTorchStreamReader& reader_;
+  const ZipIndex& index_;
   const std::string& path_;
   std::unordered_map<std::string, at::Tensor> storages_;
 };
@@ -144,6 +148,8 @@ StateDict extractStateDict(const Value& root, const std::string& path) {
 }
 
 StateDict readZip(const std::string& path) {
+  // torch's reader (miniz, built without CRC checks) trusts the archive; the index checks it.
+  const ZipIndex index(path);
   caffe2::serialize::PyTorchStreamReader reader(path);
   if (!reader.hasRecord("data.pkl")) {
     if (reader.hasRecord("constants.pkl")) {
@@ -152,7 +158,8 @@ StateDict readZip(const std::string& path) {
     throw Error(path + ": zip archive without data.pkl: not a torch checkpoint");
   }
   auto [pkl, size] = reader.getRecord("data.pkl");
-  StorageLoader loader(reader, path);
+  index.verify(index.firstFolder() + "/data.pkl", pkl.get(), size);
+  StorageLoader loader(reader, index, path);
   const pickle::Unpickled doc = pickle::unpickle(
       std::string_view(static_cast<const char*>(pkl.get()), size), path, std::ref(loader));
   return extractStateDict(doc.root(), path);
@@ -303,7 +310,7 @@ void writeTorchCheckpoint(const std::string& path, const StateDict& tensors) {
       throw Error("cannot write " + path + ": " + e.what_without_backtrace());
     }
     out.flush();
-    if (!out) throw Error("cannot write " + path + ": write failed (disk full?)");
+    if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
   });
 }
 

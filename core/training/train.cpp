@@ -11,6 +11,7 @@
 
 #include "diffusion/schedule.h"
 #include "errors.h"
+#include "io/atomic_file.h"
 #include "io/image_folder.h"
 #include "model/model_loader.h"
 #include "model/safetensors.h"
@@ -230,6 +231,9 @@ TrainOptions readCheckpointOptions(const std::string& pathIn) {
 
 TrainResult train(const TrainOptions& o, const TrainControl& control) {
   o.validate();
+  // A run killed while saving leaves its temporary files; they are never read, only removed.
+  for (const fs::path& folder : {fs::path(o.outDir), fs::path(o.outDir) / "checkpoint"})
+    removeStaleTempFiles(folder.string());
   auto message = [&](const std::string& s) {
     if (control.onMessage) control.onMessage(s);
   };
