@@ -46,13 +46,6 @@ QIcon thumbnailIcon(const QImage& image) {
   return icon;
 }
 
-QLabel* makeStatusLine(QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
-  label->setFixedHeight(label->fontMetrics().height() + 4);
-  return label;
-}
 }  // namespace
 
 EditPanel::EditPanel(QWidget* parent) : QWidget(parent) {

@@ -1,6 +1,7 @@
 #include "form_helpers.h"
 
 #include <QComboBox>
+#include <QLabel>
 #include <QSpinBox>
 #include <limits>
 
@@ -67,4 +68,12 @@ QSpinBox* makeSeedSpin(QWidget* parent) {
   spin->setRange(0, std::numeric_limits<int>::max());
   spin->setToolTip(QObject::tr("Seed of the random generator"));
   return spin;
+}
+
+QLabel* makeStatusLine(QWidget* parent) {
+  auto* label = new QLabel(parent);
+  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+  label->setFixedHeight(label->fontMetrics().height() + 4);
+  return label;
 }

@@ -6,6 +6,7 @@
 #include "diffusion/timesteps.h"
 
 class QComboBox;
+class QLabel;
 class QSpinBox;
 class QWidget;
 
@@ -24,3 +25,6 @@ void selectInterp(QComboBox* combo, ddim::InterpMode mode);
 [[nodiscard]] QSpinBox* makeStepsSpin(int value, QWidget* parent);
 /// A seed spin box, 0..2^31-1.
 [[nodiscard]] QSpinBox* makeSeedSpin(QWidget* parent);
+/// A one-line label that never resizes the layout when its text changes: its height is fixed to
+/// one line and its width follows the layout, not the text.
+[[nodiscard]] QLabel* makeStatusLine(QWidget* parent);

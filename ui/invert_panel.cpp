@@ -23,15 +23,6 @@ QString shortScientific(double x) {
   return t.left(e) + QStringLiteral("e%1").arg(t.mid(e + 1).toInt());
 }
 
-/// A one-line label that never resizes the layout when its text changes: its height is fixed to
-/// one line and its width follows the layout, not the text.
-QLabel* makeStatusLine(QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
-  label->setFixedHeight(label->fontMetrics().height() + 4);
-  return label;
-}
 }  // namespace
 
 InvertPanel::InvertPanel(QWidget* parent) : QWidget(parent) {

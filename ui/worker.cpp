@@ -277,8 +277,9 @@ void Worker::loadModel(const ModelRequest& request) {
       if (!s.latent(slot).defined()) Q_EMIT latentChanged(LatentInfo{slot, {}, {}});
     }
     if (s.image01.defined()) {
-      Q_EMIT imageLoaded(
-          ImageInfo{s.imageName, toQImage(ddim::toRgb8From01(s.image01)), s.updateModelView()});
+      Q_EMIT imageLoaded(ImageInfo{s.imageName, toQImage(ddim::toRgb8From01(s.image01)),
+                                   s.updateModelView(),
+                                   /*note=*/{}});
     }
   });
 }
