@@ -151,7 +151,7 @@ TEST(ModelConfigTest, KeysAreEchoedOnOneLine) {
 // throw its own exception, which escaped as a message without the file's name.
 TEST(ModelConfigTest, KeysThatAreNotNamesAreClearErrors) {
   const std::string y = kCifar10Yaml;
-  for (const std::string& key : {"? dropout: 0\n    : 1", "? [a, b]\n    : 1", "[1]: 2"}) {
+  for (const char* key : {"? dropout: 0\n    : 1", "? [a, b]\n    : 1", "[1]: 2"}) {
     const std::string msg = errorOf(std::string(y).replace(y.find("ch: 128"), 7, key));
     EXPECT_NE(msg.find("my.yml: a key in section 'model' at line"), std::string::npos) << msg;
     EXPECT_NE(msg.find("is not a plain name"), std::string::npos) << msg;

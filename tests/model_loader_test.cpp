@@ -197,7 +197,7 @@ TEST_F(ModelLoaderTest, UnexpectedSafetensorsTensorIsRefusedFromTheHeader) {
   EXPECT_NE(errorOf(ModelSource{dir.string(), "", ""}).find("unexpected weight stray (3, 5)"),
             std::string::npos);
   const StateDict layout = readSafetensorsLayout(path);
-  for (const auto& [name, t] : layout) EXPECT_TRUE(t.is_meta()) << name;
+  for (const auto& [name, tensor] : layout) EXPECT_TRUE(tensor.is_meta()) << name;
   try {
     checkWeightsFitConfig(config.model, layout, path);
     ADD_FAILURE() << "no error";
@@ -210,10 +210,10 @@ TEST_F(ModelLoaderTest, NonFiniteWeightsAreRefusedNamingTheTensor) {
   saveModelConfig(config, (dir / "config.yml").string());
   for (const float bad : {std::nanf(""), INFINITY, -INFINITY}) {
     StateDict w = weights;
-    for (auto& [name, t] : w)
+    for (auto& [name, tensor] : w)
       if (name == "mid.block_1.conv1.bias") {
-        t = t.clone();
-        t[3] = bad;
+        tensor = tensor.clone();
+        tensor[3] = bad;
       }
     writeSafetensors((dir / "model.safetensors").string(), w);
     EXPECT_NE(errorOf(ModelSource{dir.string(), "", ""})
