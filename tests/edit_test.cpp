@@ -368,6 +368,7 @@ TEST_F(EditTest, BadOptionsAndMasksThrow) {
         o.eta = 0.5;
       }),
       withOption([](EditOptions& o) { o.solver = SamplerKind::kSigmaHat; }),
+      withOption([](EditOptions& o) { o.skip = SkipType::kLogSnr; }),  // whole runs only
       withOption([](EditOptions& o) {
         o.noise = EditNoise::kInvert;
         o.inversion.method = InversionMethod::kExact;

@@ -14,6 +14,8 @@ QComboBox* makeScheduleCombo(QWidget* parent) {
                    "setting)")},
       {ddim::SkipType::kTrailing, QObject::tr("trailing: ends at T-1 (best at few steps)")},
       {ddim::SkipType::kLinspace, QObject::tr("linspace: 0 … T-1")},
+      {ddim::SkipType::kLogSnr,
+       QObject::tr("logsnr: trailing's ends, steps equal in log-SNR (best with DPM-Solver++)")},
   };
   for (const auto& [skip, tip] : items) {
     combo->addItem(QString::fromStdString(ddim::toString(skip)), static_cast<int>(skip));

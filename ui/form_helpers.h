@@ -12,7 +12,7 @@ class QWidget;
 
 // Small builders shared by the panels, so every panel offers the same choices the same way.
 
-/// The step schedules the issue lists: uniform, quad, trailing, linspace.
+/// The step schedules: uniform, quad, trailing, linspace, logsnr (leading is CLI-only).
 [[nodiscard]] QComboBox* makeScheduleCombo(QWidget* parent);
 [[nodiscard]] ddim::SkipType scheduleOf(const QComboBox* combo);
 void selectSchedule(QComboBox* combo, ddim::SkipType skip);

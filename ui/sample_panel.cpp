@@ -25,7 +25,8 @@ SamplePanel::SamplePanel(QWidget* parent) : QWidget(parent) {
   solver_->addItem(tr("DPM-Solver++(2M)"), static_cast<int>(ddim::SamplerKind::kDpmSolverPP2M));
   solver_->setToolTip(
       tr("DDIM: the paper's sampler. DPM-Solver++(2M) (Lu et al. 2022): second order, one network "
-         "call a step like DDIM, closer to the many-step result at 10 to 20 steps; eta 0 only"));
+         "call a step like DDIM, closer to the many-step result at 10 to 20 steps (with the "
+         "logsnr or trailing schedule); eta 0 only"));
   steps_ = makeStepsSpin(50, this);
   eta_ = new QDoubleSpinBox(this);
   eta_->setRange(0.0, 1.0);

@@ -151,7 +151,8 @@ double guidanceFor(const std::optional<double>& weight, const LoadedModel& model
   return w;
 }
 
-void addSkipOption(CLI::App& command, SkipType& skip) {
+void addSkipOption(CLI::App& command, SkipType& skip, const std::string& name,
+                   const std::string& help) {
   const CLI::Validator known(
       [](std::string& name) {
         try {
@@ -164,9 +165,8 @@ void addSkipOption(CLI::App& command, SkipType& skip) {
       "");
   command
       .add_option_function<std::string>(
-          "--skip", [&skip](const std::string& name) { skip = parseSkipType(name); },
-          "step schedule (default uniform)")
-      ->type_name("uniform|quad|trailing|linspace|leading")
+          name, [&skip](const std::string& value) { skip = parseSkipType(value); }, help)
+      ->type_name("uniform|quad|trailing|linspace|leading|logsnr")
       ->check(known);
 }
 

@@ -64,8 +64,10 @@ void addGuidanceOption(CLI::App& command, std::optional<double>& weight,
 /// A weight other than 1 for a model without a guide is a usage error.
 [[nodiscard]] double guidanceFor(const std::optional<double>& weight, const LoadedModel& model);
 
-/// --skip uniform|quad|trailing|linspace|leading (core's parseSkipType), default uniform.
-void addSkipOption(CLI::App& command, SkipType& skip);
+/// --skip uniform|quad|trailing|linspace|leading|logsnr (core's parseSkipType); `skip` holds the
+/// default.
+void addSkipOption(CLI::App& command, SkipType& skip, const std::string& name = "--skip",
+                   const std::string& help = "step schedule (default uniform)");
 
 /// --solver ddim|dpm++2m (SamplerKind::kDdim or kDpmSolverPP2M), default ddim.
 void addSolverOption(CLI::App& command, SamplerKind& kind);

@@ -37,6 +37,7 @@ struct EvaluateArgs {
   bool noSigmaHat = false;
   std::vector<int> dpmSteps = {10, 20};
   bool noDpm = false;
+  SkipType dpmSkip = SkipType::kLogSnr;
   bool noRecon = false;
   bool noFd = false;
   std::optional<int> samples;
@@ -93,6 +94,7 @@ int runEvaluate(const EvaluateArgs& a) {
     q.etas = {0.0, 1.0};
   q.sigmaHat = !a.noSigmaHat;
   q.dpmSolverSteps = a.noDpm ? std::vector<int>{} : a.dpmSteps;
+  q.dpmSolverSkip = a.dpmSkip;
   q.numSamples = a.samples.value_or(quick ? 100 : 1000);
   q.batchSize = a.batch;
   q.seed = a.seed;
@@ -253,6 +255,8 @@ Command addEvaluateCommand(CLI::App& ddim) {
       ->type_name("L")
       ->delimiter(',')
       ->check(atLeast(1));
+  addSkipOption(*cmd, a->dpmSkip, "--dpm-skip",
+                "step schedule of the DPM-Solver++(2M) row (default logsnr)");
   cmd->add_flag("--no-dpm", a->noDpm, "leave out the DPM-Solver++(2M) row")
       ->excludes("--dpm-steps");
   cmd->add_flag("--no-recon", a->noRecon, "leave out Table 2 (and its exact-inversion rows)");

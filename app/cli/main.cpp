@@ -23,7 +23,7 @@ constexpr const char* kFooter = R"(
 usage:
   eps          --input X.npy --t T1[,T2,...] --out E.npy
   sample       (--noise X.npy | --seed N [--count K]) --steps S [--eta E]
-               [--skip uniform|quad|trailing|linspace|leading] [--clip] [--sigma-hat]
+               [--skip uniform|quad|trailing|linspace|leading|logsnr] [--clip] [--sigma-hat]
                [--guidance W] --out OUT.npy|OUT.png
   invert       --image IN --steps S [--skip ...] [--destination] --out LATENT.npy [--recon R.png]
   edit         --image IN [--mask MASK.png] [--strength 0..1] [--steps S] [--eta E] [--seed N]

@@ -203,7 +203,7 @@ at::Tensor invert(const Denoiser& denoiser, const NoiseSchedule& schedule, const
                   InversionReport* report) {
   const int T = schedule.numTimesteps();
   options.validate(T);
-  return walk(denoiser, schedule, x0, makeTimesteps(options.skip, options.steps, T), options,
+  return walk(denoiser, schedule, x0, makeTimesteps(options.skip, options.steps, schedule), options,
               control, report, nullptr);
 }
 

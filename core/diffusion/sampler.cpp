@@ -87,6 +87,7 @@ at::Tensor sampleDpmSolverPP2M(const Denoiser& denoiser, const NoiseSchedule& sc
 }  // namespace
 
 int countNetworkCalls(const SampleOptions& options, int numTimesteps) {
+  if (options.skip == SkipType::kLogSnr) return options.steps;  // always S timesteps
   return static_cast<int>(makeTimesteps(options.skip, options.steps, numTimesteps).size());
 }
 
@@ -96,7 +97,7 @@ at::Tensor sample(const Denoiser& denoiser, const NoiseSchedule& schedule, const
   options.validate(T);
   if (xT.dim() != 4)
     throw Error("sample: noise must be [B, C, H, W], got " + std::to_string(xT.dim()) + " dims");
-  const std::vector<int64_t> seq = makeTimesteps(options.skip, options.steps, T);
+  const std::vector<int64_t> seq = makeTimesteps(options.skip, options.steps, schedule);
   if (options.kind == SamplerKind::kDpmSolverPP2M)
     return sampleDpmSolverPP2M(denoiser, schedule, xT, seq, options, control);
   const int n = static_cast<int>(seq.size());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "diffusion/schedule.h"
 #include "errors.h"
 
 namespace ddim {
@@ -47,6 +48,52 @@ std::vector<int64_t> makeTimesteps(SkipType type, int steps, int T) {
       }
       break;
     }
+    case SkipType::kLogSnr:
+      throw Error("the logsnr step schedule needs the noise schedule (makeTimesteps overload)");
+  }
+  return seq;
+}
+
+namespace {
+
+// lambda(t) = log(alpha_t / sigma_t) = 0.5 log(abar / (1 - abar)): falls as t grows.
+double logSnr(const NoiseSchedule& schedule, int64_t t) {
+  const double a = schedule.alphaBar(t);
+  return 0.5 * std::log(a / (1.0 - a));
+}
+
+}  // namespace
+
+std::vector<int64_t> makeTimesteps(SkipType type, int steps, const NoiseSchedule& schedule) {
+  const int T = schedule.numTimesteps();
+  if (type != SkipType::kLogSnr) return makeTimesteps(type, steps, T);
+  const std::vector<int64_t> trailing = makeTimesteps(SkipType::kTrailing, steps, T);
+  const int64_t low = trailing.front(), high = T - 1;
+  const double lambdaLow = logSnr(schedule, low), lambdaHigh = logSnr(schedule, high);
+  std::vector<int64_t> seq;
+  for (int i = 0; i < steps; ++i) {
+    const double target =
+        steps > 1 ? lambdaLow + (lambdaHigh - lambdaLow) * i / (steps - 1.0) : lambdaHigh;
+    // The first t in [low, high] whose lambda is at most the target, or the one before it.
+    int64_t lo = low, hi = high;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (logSnr(schedule, mid) <= target) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    int64_t t = lo;
+    if (t > low && logSnr(schedule, t - 1) - target < target - logSnr(schedule, t)) --t;
+    seq.push_back(t);
+  }
+  // Where neighbours round to the same timestep (S close to T), move them apart: strictly
+  // ascending, S entries, still ending at T - 1 (there is room: T - round(T / S) + 1 >= S).
+  for (int i = 0; i < steps; ++i) {
+    const int64_t room = high - (steps - 1 - i);  // the largest t leaving room for the rest
+    seq[i] = std::min(seq[i], room);
+    if (i > 0) seq[i] = std::max(seq[i], seq[i - 1] + 1);
   }
   return seq;
 }
@@ -63,6 +110,8 @@ std::string toString(SkipType s) {
       return "trailing";
     case SkipType::kLinspace:
       return "linspace";
+    case SkipType::kLogSnr:
+      return "logsnr";
   }
   return "?";
 }
@@ -73,8 +122,9 @@ SkipType parseSkipType(const std::string& s) {
   if (s == "leading") return SkipType::kLeading;
   if (s == "trailing") return SkipType::kTrailing;
   if (s == "linspace") return SkipType::kLinspace;
+  if (s == "logsnr") return SkipType::kLogSnr;
   throw Error("unknown step schedule '" + s +
-              "' (expected uniform, quad, leading, trailing or linspace)");
+              "' (expected uniform, quad, leading, trailing, linspace or logsnr)");
 }
 
 }  // namespace ddim

@@ -107,7 +107,7 @@ std::vector<SampleQualityCell> evaluateSampleQuality(
   if (!o.dpmSolverSteps.empty()) {
     SampleQualityCell c;
     c.dpmSolver = true;
-    c.sampler = "DPM-Solver++(2M)";
+    c.sampler = "DPM-Solver++(2M), " + toString(o.dpmSolverSkip);
     samplers.push_back(c);
   }
   std::vector<SampleQualityCell> cells;
@@ -122,7 +122,7 @@ std::vector<SampleQualityCell> evaluateSampleQuality(
         const at::Tensor xT = seededNoise({b, channels, size, size}, o.seed + batch, device);
         SampleOptions so;
         so.steps = s;
-        so.skip = o.skip;
+        so.skip = cell.dpmSolver ? o.dpmSolverSkip : o.skip;
         so.eta = cell.eta;
         so.kind = cell.sigmaHat    ? SamplerKind::kSigmaHat
                   : cell.dpmSolver ? SamplerKind::kDpmSolverPP2M

@@ -60,6 +60,8 @@ struct SampleQualityOptions {
   bool sigmaHat = true;
   /// S of the DPM-Solver++(2M) row (same x_T as the others); empty: no such row.
   std::vector<int> dpmSolverSteps = {10, 20};
+  /// The DPM-Solver++(2M) row's step schedule: logsnr, where it gains most over DDIM.
+  SkipType dpmSolverSkip = SkipType::kLogSnr;
   int numSamples = 1000;
   int batchSize = 250;
   uint64_t seed = 0;  // x_T of sample i is the same in every cell (common random numbers)
