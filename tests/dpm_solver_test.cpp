@@ -134,8 +134,10 @@ TEST(DpmSolverTest, LogSnrScheduleCallsOnceAStepAndIsCloserThanDdim) {
   const double ddim = error(SamplerKind::kDdim, SkipType::kTrailing);
   const double dpmTrailing = error(SamplerKind::kDpmSolverPP2M, SkipType::kTrailing);
   const double dpmLogSnr = error(SamplerKind::kDpmSolverPP2M, SkipType::kLogSnr);
-  std::printf("10 steps, RMS to the exact flow: DDIM trailing %.4g, DPM-Solver++(2M) trailing %.4g, "
-              "logsnr %.4g\n", ddim, dpmTrailing, dpmLogSnr);
+  std::printf(
+      "10 steps, RMS to the exact flow: DDIM trailing %.4g, DPM-Solver++(2M) trailing %.4g, "
+      "logsnr %.4g\n",
+      ddim, dpmTrailing, dpmLogSnr);
   EXPECT_LT(dpmLogSnr, 0.95 * ddim);
   EXPECT_LT(dpmTrailing, 0.95 * ddim);
 }

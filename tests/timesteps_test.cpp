@@ -64,8 +64,8 @@ TEST(TimestepsTest, LogSnrMatchesNumpyReference) {
   EXPECT_EQ(makeTimesteps(SkipType::kLogSnr, 10, linear),
             (Seq{99, 187, 313, 449, 572, 678, 770, 853, 929, 999}));
   EXPECT_EQ(makeTimesteps(SkipType::kLogSnr, 20, linear),
-            (Seq{49, 72, 103, 146, 200, 265, 336, 408, 477, 542, 602, 657, 709, 757, 802, 845,
-                 886, 925, 963, 999}));
+            (Seq{49,  72,  103, 146, 200, 265, 336, 408, 477, 542,
+                 602, 657, 709, 757, 802, 845, 886, 925, 963, 999}));
   EXPECT_EQ(makeTimesteps(SkipType::kLogSnr, 1, linear), (Seq{999}));
   // S close to T: neighbours that round together are moved apart, S entries, ending at T - 1.
   const NoiseSchedule shortLinear(BetaSchedule::kLinear, 1e-4, 0.02, 20);

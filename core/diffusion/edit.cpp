@@ -209,8 +209,9 @@ void EditOptions::validate(int numTimesteps) const {
   if (solver == SamplerKind::kSigmaHat) throw Error("edit: the solver must be ddim or dpm++2m");
   // An edit starts part-way down a step sequence cut at the strength; logsnr spaces whole runs.
   if (skip == SkipType::kLogSnr)
-    throw Error("edit: the logsnr step schedule is for whole runs (sample, compare, invert); "
-                "use trailing with dpm++2m");
+    throw Error(
+        "edit: the logsnr step schedule is for whole runs (sample, compare, invert); "
+        "use trailing with dpm++2m");
   if (solver == SamplerKind::kDpmSolverPP2M && (eta != 0.0 || resample != 0))
     throw Error("edit: dpm++2m is deterministic and multistep: it needs eta 0 and no resampling");
   if (!(featherPixels >= 0.0 && featherPixels <= 1e4))
