@@ -593,23 +593,34 @@ FaultResult runOnTmpfs(const std::string& mount, const std::string& setup, const
   return f;
 }
 
-// A latent or an exported model written into a read-only folder or onto a full disk: exit 1, one
-// line naming the file and the cause, and nothing half-written left behind.
+// A latent, an exported model or a video written into a read-only folder or onto a full disk:
+// exit 1, one line naming the file and the real cause (for the video, not a missing encoder), and
+// nothing half-written left behind.
 TEST_F(CliTest, WritesOntoAFullDiskOrReadOnlyFolderLeaveNoPartialFile) {
   const std::string mnt = path("mnt");
   const std::string fill = "(head -c 1000000 /dev/zero >" + mnt + "/fill 2>/dev/null || true)";
   const std::string readOnly = "mount -o remount,ro " + mnt;
+  // One page free: the probe write fits, the video does not (found only by reading it back).
+  const std::string nearlyFull = fill + " && truncate -s -4096 " + mnt + "/fill";
   const std::string invert = "invert " + model() + " --quiet --image " + path("a.png") +
                              " --steps 2 --out " + mnt + "/z.npy";
   const std::string exportTo = "export " + model() + " --quiet --out " + mnt + "/exported";
+  writeNpy(path("fa.npy"), seededNoise({1, 3, 8, 8}, 31, at::kCPU));
+  writeNpy(path("fb.npy"), seededNoise({1, 3, 8, 8}, 32, at::kCPU));
+  const std::string video = "interpolate " + model() + " --from " + path("fa.npy") + " --to " +
+                            path("fb.npy") + " --frames 5 --steps 2 --quiet --out " + mnt +
+                            "/v.mp4";
   struct Case {
     std::string setup, args, file, cause, listing;
   };
   const Case cases[] = {
       {fill, invert, mnt + "/z.npy", "No space left on device", "fill\n"},
       {fill, exportTo, mnt + "/exported", "No space left on device", "fill\n"},
+      {fill, video, mnt + "/v.mp4", "No space left on device", "fill\n"},
+      {nearlyFull, video, mnt + "/v.mp4", "No space left on device", "fill\n"},
       {readOnly, invert, mnt + "/z.npy", "Read-only file system", ""},
       {readOnly, exportTo, mnt + "/exported", "Read-only file system", ""},
+      {readOnly, video, mnt + "/v.mp4", "Read-only file system", ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.args + " after " + c.setup);

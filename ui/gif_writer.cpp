@@ -235,7 +235,12 @@ bool GifWriter::write(const QString& path, const QVector<QImage>& frames, int de
     if (error) *error = file.errorString();
     return false;
   }
-  file.write(bytes);
+  // QSaveFile::commit() misses a failed write of its buffer (a full disk): flush first.
+  if (file.write(bytes) != bytes.size() || !file.flush()) {
+    if (error) *error = file.errorString();
+    file.cancelWriting();
+    return false;
+  }
   if (!file.commit()) {
     if (error) *error = file.errorString();
     return false;

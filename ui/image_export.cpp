@@ -18,7 +18,15 @@ bool writePngAtomic(const QString& path, const QImage& image, QString* error) {
   }
   QImageWriter writer(&file, "png");
   if (!writer.write(image)) {
-    if (error) *error = writer.errorString();
+    // A failed write to the file (full disk) is the file's error, not the encoder's.
+    if (error)
+      *error = file.error() != QFileDevice::NoError ? file.errorString() : writer.errorString();
+    file.cancelWriting();
+    return false;
+  }
+  // QSaveFile::commit() misses a failed write of its buffer (a full disk): flush first.
+  if (!file.flush()) {
+    if (error) *error = file.errorString();
     file.cancelWriting();
     return false;
   }

@@ -38,7 +38,8 @@ void WorkerHost::shutdown() {
   worker_ = nullptr;
 }
 
-void WorkerHost::jobIssued() {
+void WorkerHost::jobIssued(JobKind kind) {
+  Q_EMIT jobSent(kind);
   if (outstanding_++ == 0) Q_EMIT busyChanged(true);
 }
 
@@ -49,56 +50,56 @@ void WorkerHost::jobEnded() {
 void WorkerHost::loadModel(ModelRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kLoadModel);
   Q_EMIT loadModelRequested(request);
 }
 
 void WorkerHost::loadImage(ImageRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kLoadImage);
   Q_EMIT loadImageRequested(request);
 }
 
 void WorkerHost::invert(InvertRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kInvert);
   Q_EMIT invertRequested(request);
 }
 
 void WorkerHost::setLatent(LatentRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kLatent);
   Q_EMIT latentRequested(request);
 }
 
 void WorkerHost::sample(SampleRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kSample);
   Q_EMIT sampleRequested(request);
 }
 
 void WorkerHost::compare(CompareRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kCompare);
   Q_EMIT compareRequested(request);
 }
 
 void WorkerHost::filmstrip(FilmstripRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kFilmstrip);
   Q_EMIT filmstripRequested(request);
 }
 
 void WorkerHost::edit(EditRequest request) {
   if (!worker_) return;
   request.ticket = worker_->issueTicket();
-  jobIssued();
+  jobIssued(JobKind::kEdit);
   Q_EMIT editRequested(request);
 }
 

@@ -42,6 +42,9 @@ class WorkerHost : public QObject {
 
  Q_SIGNALS:
   void busyChanged(bool busy);
+  /// A job of `kind` was handed to the worker (before its request signal): the worker ends each
+  /// one exactly once, with finished, failed or cancelled.
+  void jobSent(JobKind kind);
 
   // Connected to the worker's slots; queued because the worker lives on its thread.
   void loadModelRequested(const ModelRequest& request);
@@ -55,7 +58,7 @@ class WorkerHost : public QObject {
   void pathRequested(const PathRequest& request);
 
  private:
-  void jobIssued();
+  void jobIssued(JobKind kind);
   void jobEnded();
 
   QThread thread_;
