@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/) with clang-14, ASan and UBSan in build-asan/ (shared with
 # scripts/sanitize.sh), seeds each from files the project makes, and runs each for
-# $DDIM_FUZZ_SECONDS (default 60) from libFuzzer seed $DDIM_FUZZ_SEED (default 1). Prints each target's executions; exits non-zero when any
-# target finds a crash, a sanitizer report, a leak, a timeout or a runaway allocation (the
-# reproducer is kept in build-asan/fuzz/artifacts/).
+# $DDIM_FUZZ_SECONDS (default 60) from libFuzzer seed $DDIM_FUZZ_SEED (default 1). Prints each
+# target's executions; exits non-zero when any target finds a crash, a sanitizer report, a leak, a
+# timeout or a runaway allocation (the reproducer is kept in build-asan/fuzz/artifacts/).
 # Usage: scripts/fuzz.sh [target...]   (default: all; targets: npy safetensors checkpoint pickle
-# yaml_config diffusers_config)
+# yaml_config diffusers_config image_header)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${DDIM_ASAN_BUILD_DIR:-build-asan}"
 jobs="${DDIM_JOBS:-$(nproc)}"
 seconds="${DDIM_FUZZ_SECONDS:-60}"
 targets=("$@")
-((${#targets[@]})) || targets=(npy safetensors checkpoint pickle yaml_config diffusers_config)
+((${#targets[@]})) || targets=(npy safetensors checkpoint pickle yaml_config diffusers_config image_header)
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DDDIM_FUZZ=ON -DDDIM_BUILD_GUI=OFF -DDDIM_USE_PCH=OFF >/dev/null
-cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}"
+source scripts/asan_build.sh
+asan_build "${targets[@]/#/fuzz_}" make_image_seeds
 
 work="$build/fuzz"
 mkdir -p "$work/artifacts"
@@ -36,6 +35,8 @@ seed safetensors tests/data/weights/reference.safetensors
 seed checkpoint tests/data/weights/*.pt tests/data/weights/*.pth tests/data/weights/plain_dict.bin
 seed pickle tests/data/weights/*.pkl
 seed yaml_config resources/models/emoji32/config.yml resources/models/emoji32/guide/*.yml
+seed image_header resources/samples/*.png
+"$build/bin/make_image_seeds" "$work/seeds/image_header"
 mkdir -p "$work/seeds/diffusers_config"
 cat >"$work/seeds/diffusers_config/config.json" <<'JSON'
 {"_class_name": "UNet2DModel", "sample_size": 8, "in_channels": 3, "out_channels": 3,

@@ -7,10 +7,8 @@ cd "$(dirname "$0")/.."
 build="${DDIM_ASAN_BUILD_DIR:-build-asan}"
 jobs="${DDIM_JOBS:-$(nproc)}"
 
-# PCH off: clang rejects a precompiled header built with other sanitizer flags than the file's.
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DDDIM_FUZZ=ON -DDDIM_BUILD_GUI=OFF -DDDIM_USE_PCH=OFF >/dev/null
-cmake --build "$build" -j "$jobs" --target ddim_core_tests
+source scripts/asan_build.sh
+asan_build ddim_core_tests
 
 export DDIM_TEST_DATA_DIR="$PWD/tests/data"
 # LibTorch and OpenBLAS are not instrumented; their allocations at exit are not this project's

@@ -187,6 +187,37 @@ TEST(ImageReadingTest, TruncatedOrCorruptFilesSaySoInOneLineAndNothingElseReache
   }
 }
 
+// Found by fuzz_image_header: OpenCV reads "8888Z88888" as 8888 x 88888, where the header reader
+// saw a width and no height, so the size check passed and OpenCV allocated 1.5 GB for a 24-byte
+// file. A PNM whose width and height are not whitespace-separated numbers is refused unread.
+TEST(ImageReadingTest, APnmSizeThatIsNotTwoWhitespaceSeparatedNumbersIsRefusedBeforeDecoding) {
+  const std::string fuzzed("P5\r\r\r8888Z88888\f8887\x0e\xa7\xa7\xa7", 24);
+  for (const std::string& bytes :
+       {fuzzed, std::string("P6 12"), std::string("P5 3 #\n"), std::string("P5\n 7x9\n255\n")}) {
+    const ImageHeader h = readImageHeader(bytes);
+    EXPECT_EQ(h.format, "PNM");
+    EXPECT_NE(h.problem.find("PNM header is corrupt or truncated"), std::string::npos) << bytes;
+    try {
+      (void)decodeImage(bytes, "f.pgm");
+      ADD_FAILURE() << "decoded " << bytes;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot read image f.pgm: the PNM header is corrupt"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  // Comments and any whitespace between the numbers are still read.
+  const std::string pgm = std::string("P5\n# made by hand\n3\t# width\n 2\r\n255\n") +
+                          std::string("\x00\x40\x80\xc0\xff\x10", 6);
+  const ImageHeader h = readImageHeader(pgm);
+  EXPECT_EQ(h.problem, "");
+  EXPECT_EQ(h.width, 3);
+  EXPECT_EQ(h.height, 2);
+  const at::Tensor rgb = decodeImage(pgm, "hand.pgm");
+  EXPECT_EQ(rgb.sizes(), (at::IntArrayRef{3, 2, 3}));
+  EXPECT_NEAR(rgb[0][0][2].item<float>(), 128.0F / 255.0F, 1e-6);
+}
+
 TEST(ImageReadingTest, GifGoesToTheRegisteredFallbackDecoder) {
   const std::string path = tempPath("red.gif");
   writeFileAtomic(path, kRedGif);

@@ -191,9 +191,18 @@ ImageHeader pnm(const Bytes& b) {
         ++pos;
       }
     }
-    for (int digits = 0; pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]));
-         ++pos) {
+    int digits = 0;
+    for (; pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos])); ++pos) {
       if (++digits <= 12) n = n * 10 + (s[pos] - '0');
+    }
+    // Width and height end at whitespace, as every writer puts them. The decoder reads on past
+    // anything else (OpenCV takes "8888Z88888" for 8888 x 88888): a size this reader did not
+    // see, which it would allocate (found by fuzz_image_header). So anything else is corrupt.
+    if (digits == 0 || pos >= s.size() || !std::isspace(static_cast<unsigned char>(s[pos]))) {
+      h.problem =
+          "the PNM header is corrupt or truncated (its width and height are not two numbers "
+          "separated by whitespace)";
+      return h;
     }
   }
   h.width = numbers[0];
