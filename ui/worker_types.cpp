@@ -11,7 +11,7 @@ QString jobTitle(JobKind kind) {
     case JobKind::kInvert:
       return QObject::tr("Inverting");
     case JobKind::kLatent:
-      return QObject::tr("Setting latent");
+      return QObject::tr("Setting or saving the latent");
     case JobKind::kSample:
       return QObject::tr("Sampling");
     case JobKind::kCompare:
@@ -33,7 +33,7 @@ QString jobFailureVerb(JobKind kind) {
     case JobKind::kInvert:
       return QObject::tr("invert");
     case JobKind::kLatent:
-      return QObject::tr("set the latent");
+      return QObject::tr("set or save the latent");
     case JobKind::kSample:
       return QObject::tr("sample");
     case JobKind::kCompare:
