@@ -114,7 +114,7 @@ TEST(EvaluateTest, SampleQualityPrefersTheExactModelOverAWrongOne) {
   EXPECT_EQ(calls, 7);
   EXPECT_EQ(exact[0].sampler, "eta = 0");
   EXPECT_EQ(exact[5].sampler, "sigma-hat");
-  EXPECT_EQ(exact[6].sampler, "DPM-Solver++(2M)");
+  EXPECT_EQ(exact[6].sampler, "DPM-Solver++(2M), logsnr");  // its default schedule
   EXPECT_EQ(exact[6].steps, 10);
   const auto wrong = ddim::evaluateSampleQuality(gaussianDenoiser(schedule, 0.1), schedule,
                                                  features, reference, 3, 8, torch::kCPU, o);
@@ -127,7 +127,7 @@ TEST(EvaluateTest, SampleQualityPrefersTheExactModelOverAWrongOne) {
   EXPECT_NE(table.find("| eta = 0 (DDIM) |"), std::string::npos) << table;
   EXPECT_NE(table.find("| sigma-hat |"), std::string::npos) << table;
   char dpmRow[96];  // S = 20 left empty
-  std::snprintf(dpmRow, sizeof dpmRow, "| DPM-Solver++(2M) | %.3f | |\n", exact[6].fd);
+  std::snprintf(dpmRow, sizeof dpmRow, "| DPM-Solver++(2M), logsnr | %.3f | |\n", exact[6].fd);
   EXPECT_NE(table.find(dpmRow), std::string::npos) << table;
 }
 
