@@ -154,9 +154,9 @@ double guidanceFor(const std::optional<double>& weight, const LoadedModel& model
 void addSkipOption(CLI::App& command, SkipType& skip, const std::string& name,
                    const std::string& help) {
   const CLI::Validator known(
-      [](std::string& name) {
+      [](std::string& value) {
         try {
-          (void)parseSkipType(name);
+          (void)parseSkipType(value);
           return std::string();
         } catch (const Error& e) {
           return std::string(e.what());
