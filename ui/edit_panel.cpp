@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QShowEvent>
 #include <QSlider>
 #include <QSpinBox>
 #include <QTimer>
@@ -332,6 +333,13 @@ EditPanel::EditPanel(QWidget* parent) : QWidget(parent) {
   previewTimer_->setSingleShot(true);
   previewTimer_->setInterval(kPreviewDelayMs);
   connect(previewTimer_, &QTimer::timeout, this, [this] {
+    // Only for a person looking at the tab: opening an image (an undo step) must not start an
+    // edit in the background, which with a 256-pixel model keeps the worker busy for minutes and
+    // makes the next job the person starts wait for the network call in flight.
+    if (!isVisible()) {
+      previewStale_ = true;
+      return;
+    }
     if (model_ && !busy_ && canvas_->hasImage() && livePreview_->isChecked()) {
       Q_EMIT previewRequested();
     }
@@ -482,6 +490,14 @@ void EditPanel::onEditPreviewFailed(const QString& reason) {
 
 void EditPanel::schedulePreview() {
   if (livePreview_->isChecked()) previewTimer_->start();
+}
+
+void EditPanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (previewStale_) {
+    previewStale_ = false;
+    schedulePreview();
+  }
 }
 
 EditRequest EditPanel::request() const {

@@ -93,6 +93,8 @@ class EditPanel : public QWidget {
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
+  /// Runs the preview that changes made while the tab was hidden asked for.
+  void showEvent(QShowEvent* event) override;
 
  private:
   [[nodiscard]] QToolButton* makeToolButton(const QString& text, const QString& tip, EditTool tool);
@@ -130,6 +132,7 @@ class EditPanel : public QWidget {
   QList<QAbstractButton*> canvasButtons_;  // enabled once there is an image
   QLabel* status_ = nullptr;
   QTimer* previewTimer_ = nullptr;
+  bool previewStale_ = false;  // a change asked for a preview while the tab was hidden
 
   int resolution_ = 0;
   bool model_ = false;

@@ -433,6 +433,22 @@ TEST_F(EditWindowTest, StrengthSliderPreviewsWhileItMoves) {
   EXPECT_EQ(panel_->previewView()->image().size(), QSize(16, 16));
 }
 
+// Changes made while another tab is shown start no edit in the background (with a 256-pixel model
+// one would hold the worker for minutes); showing the Edit tab again runs the preview they asked
+// for.
+TEST_F(EditWindowTest, NoPreviewRunsWhileTheTabIsHiddenShowingItRunsOne) {
+  panel_->findChild<QCheckBox*>(QStringLiteral("livePreview"))->setChecked(true);
+  window_->tabs()->setCurrentWidget(window_->interpolationPanel());
+  ASSERT_FALSE(panel_->isVisible());
+  const int shown = panel_->previewsShown();
+  panel_->strengthSlider()->setValue(panel_->strengthSlider()->value() == 70 ? 80 : 70);
+  QTest::qWait(400);  // ten times the debounce, and time for a tiny-model preview to finish
+  EXPECT_EQ(panel_->previewsShown(), shown);
+  window_->tabs()->setCurrentWidget(panel_);
+  ASSERT_TRUE(waitFor([&] { return panel_->previewsShown() > shown; }))
+      << panel_->previewView()->caption().toStdString();
+}
+
 TEST_F(EditWindowTest, TheEditedImageInvertsIntoALatent) {
   EditCanvas* canvas = panel_->canvas();
   canvas->setColor(QColor::fromRgb(kRed));
