@@ -23,6 +23,21 @@ std::string formatNumber(double v) {
   return buf;
 }
 
+// A check that core's `parse` accepts the value; its ddim::Error text as the message otherwise.
+template <typename Parse>
+CLI::Validator parsedBy(Parse parse, const std::string& name) {
+  return CLI::Validator(
+      [parse](std::string& value) {
+        try {
+          (void)parse(value);
+          return std::string();
+        } catch (const Error& e) {
+          return std::string(e.what());
+        }
+      },
+      "", name);
+}
+
 }  // namespace
 
 void addExactInversionOptions(CLI::App& command, InvertOptions& options) {
@@ -73,23 +88,13 @@ void addModelOptions(CLI::App& command, ModelArgs& args) {
   command.add_option("--device", args.device, "default auto: CUDA when available")
       ->type_name("auto|cpu|cuda")
       ->group(group);
-  const CLI::Validator knownPrecision(
-      [](std::string& name) {
-        try {
-          (void)parsePrecision(name);
-          return std::string();
-        } catch (const Error& e) {
-          return std::string(e.what());
-        }
-      },
-      "", "precision");
   command
       .add_option("--precision", args.precision,
                   "the network's convolutions: auto (default: bf16 where the CPU has "
                   "AVX512-BF16, or on CUDA; else fp32), fp32, bf16, fp16 (CUDA only); sampling "
                   "and inversion stay fp32")
       ->type_name("auto|fp32|bf16|fp16")
-      ->check(knownPrecision)
+      ->check(parsedBy(parsePrecision, "precision"))
       ->group(group);
   command.add_option("--threads", args.threads, "CPU threads (default: all cores)")
       ->type_name("N")
@@ -153,21 +158,11 @@ double guidanceFor(const std::optional<double>& weight, const LoadedModel& model
 
 void addSkipOption(CLI::App& command, SkipType& skip, const std::string& name,
                    const std::string& help) {
-  const CLI::Validator known(
-      [](std::string& value) {
-        try {
-          (void)parseSkipType(value);
-          return std::string();
-        } catch (const Error& e) {
-          return std::string(e.what());
-        }
-      },
-      "");
   command
       .add_option_function<std::string>(
           name, [&skip](const std::string& value) { skip = parseSkipType(value); }, help)
       ->type_name("uniform|quad|trailing|linspace|leading|logsnr")
-      ->check(known);
+      ->check(parsedBy(parseSkipType, ""));
 }
 
 void addSamplerOptions(CLI::App& command, SampleOptions& options) {

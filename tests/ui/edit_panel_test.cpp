@@ -26,6 +26,7 @@
 #include "main_window.h"
 #include "test_util.h"
 #include "tiny_model.h"
+#include "window_test_util.h"
 #include "worker_host.h"
 
 namespace {
@@ -267,14 +268,8 @@ class EditWindowTest : public ::testing::Test {
       settings.setValue(QStringLiteral("edit/livePreview"), false);
       settings.sync();
     }
-    MainWindowOptions options;
-    options.device = QStringLiteral("cpu");
-    options.threads = 1;
-    options.settingsPath = settingsPath;
-    ModelRequest model;
-    model.folder = dir_->filePath(QStringLiteral("tiny"));
-    options.model = model;
-    window_ = std::make_unique<MainWindow>(options);
+    window_ = std::make_unique<MainWindow>(
+        ddim_test::tinyWindowOptions(settingsPath, dir_->filePath(QStringLiteral("tiny"))));
     window_->show();
     window_->activateWindow();
     ASSERT_TRUE(QTest::qWaitForWindowActive(window_.get()));
@@ -289,16 +284,7 @@ class EditWindowTest : public ::testing::Test {
 
   /// Starts a job and waits for the window to report its end; whether it succeeded.
   bool runJob(JobKind kind, const std::function<void()>& start) {
-    QSignalSpy ended(window_.get(), &MainWindow::jobEnded);
-    start();
-    int found = -1;
-    waitFor([&] {
-      for (int i = 0; i < ended.size(); ++i) {
-        if (ended.at(i).at(0).value<JobKind>() == kind) found = i;
-      }
-      return found >= 0;
-    });
-    return found >= 0 && ended.at(found).at(1).toBool();
+    return ddim_test::runWindowJob(*window_, kind, start);
   }
 
   static QTemporaryDir* dir_;

@@ -21,6 +21,7 @@
 #include "sample_panel.h"
 #include "test_util.h"
 #include "tiny_model.h"
+#include "window_test_util.h"
 
 namespace {
 
@@ -52,14 +53,7 @@ TEST(ExportFaultInner, EachExportFailsWithOneClearMessageAndTheWindowKeepsWorkin
     settings.setValue(QStringLiteral("interp/cacheFrames"), 3);
     settings.setValue(QStringLiteral("interp/filmstripFrames"), 16);  // a video over one page
   }
-  MainWindowOptions options;
-  options.device = QStringLiteral("cpu");
-  options.threads = 1;
-  options.settingsPath = settingsPath;
-  ModelRequest model;
-  model.folder = dir.filePath(QStringLiteral("tiny"));
-  options.model = model;
-  MainWindow w(options);
+  MainWindow w(ddim_test::tinyWindowOptions(settingsPath, dir.filePath(QStringLiteral("tiny"))));
   QString nextSave;
   FileDialogs dialogs;
   dialogs.saveFile = [&](QWidget*, const QString&, const QString&, const QString&) {

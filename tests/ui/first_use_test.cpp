@@ -36,6 +36,7 @@
 #include "sample_panel.h"
 #include "test_util.h"
 #include "tiny_model.h"
+#include "window_test_util.h"
 #include "worker_host.h"
 
 namespace {
@@ -66,14 +67,8 @@ class FirstUseTest : public ::testing::Test {
   }
 
   std::unique_ptr<MainWindow> makeWindow(QSize size = QSize(1280, 800)) {
-    MainWindowOptions options;
-    options.device = QStringLiteral("cpu");
-    options.threads = 1;
-    options.settingsPath = settingsPath_;
-    ModelRequest model;
-    model.folder = dir_->filePath(QStringLiteral("tiny"));
-    options.model = model;
-    auto window = std::make_unique<MainWindow>(options);
+    auto window = std::make_unique<MainWindow>(
+        ddim_test::tinyWindowOptions(settingsPath_, dir_->filePath(QStringLiteral("tiny"))));
     FileDialogs dialogs;
     dialogs.openFile = [this](QWidget*, const QString&, const QString& filter) {
       lastFilter_ = filter;
@@ -89,16 +84,7 @@ class FirstUseTest : public ::testing::Test {
   static QString picture() { return dir_->filePath(QStringLiteral("disc.png")); }
 
   static bool waitJob(MainWindow& w, JobKind kind, const std::function<void()>& start) {
-    QSignalSpy ended(&w, &MainWindow::jobEnded);
-    start();
-    int found = -1;
-    waitFor([&] {
-      for (int i = 0; i < ended.size(); ++i) {
-        if (ended.at(i).at(0).value<JobKind>() == kind) found = i;
-      }
-      return found >= 0;
-    });
-    return found >= 0 && ended.at(found).at(1).toBool();
+    return ddim_test::runWindowJob(w, kind, start);
   }
 
   /// Where each part of the window lies, in window coordinates.

@@ -32,6 +32,7 @@
 #include "sample_panel.h"
 #include "test_util.h"
 #include "tiny_model.h"
+#include "window_test_util.h"
 #include "worker_host.h"
 
 namespace {
@@ -72,16 +73,8 @@ class MainWindowTest : public ::testing::Test {
   }
 
   std::unique_ptr<MainWindow> makeWindow(bool withModel = true) {
-    MainWindowOptions options;
-    options.device = QStringLiteral("cpu");
-    options.threads = 1;  // the tiny model gains nothing from more; steadier on a busy machine
-    options.settingsPath = settingsPath_;
-    if (withModel) {
-      ModelRequest model;
-      model.folder = modelFolder();
-      options.model = model;
-    }
-    auto window = std::make_unique<MainWindow>(options);
+    auto window = std::make_unique<MainWindow>(
+        ddim_test::tinyWindowOptions(settingsPath_, withModel ? modelFolder() : QString()));
     FileDialogs dialogs;
     dialogs.openFile = [this](QWidget*, const QString&, const QString&) { return nextOpen_; };
     dialogs.openFolder = [this](QWidget*, const QString&) { return nextOpen_; };
@@ -103,18 +96,7 @@ class MainWindowTest : public ::testing::Test {
   /// Waits for the window to report the end of a job of `kind`; returns whether it succeeded.
   static bool waitJob(MainWindow& w, JobKind kind, const std::function<void()>& start,
                       int ms = 60000) {
-    QSignalSpy ended(&w, &MainWindow::jobEnded);
-    start();
-    int found = -1;
-    waitFor(
-        [&] {
-          for (int i = 0; i < ended.size(); ++i) {
-            if (ended.at(i).at(0).value<JobKind>() == kind) found = i;
-          }
-          return found >= 0;
-        },
-        ms);
-    return found >= 0 && ended.at(found).at(1).toBool();
+    return ddim_test::runWindowJob(w, kind, start, ms);
   }
   static bool waitModel(MainWindow& w) {
     return waitFor([&] { return w.modelLoaded() && !w.busy(); });
@@ -418,14 +400,7 @@ TEST_F(MainWindowTest, EvenSpacingUsesMatchedSlerpAndReSpacesTheSliderAndFilmstr
 TEST_F(MainWindowTest, GuidanceFollowsTheLatentSource) {
   const QString guided = out_.filePath(QStringLiteral("guided"));
   ddim_test::writeTinyGuidedModel(guided.toStdString(), 2.5);
-  MainWindowOptions options;
-  options.device = QStringLiteral("cpu");
-  options.threads = 1;
-  options.settingsPath = settingsPath_;
-  ModelRequest model;
-  model.folder = guided;
-  options.model = model;
-  auto w = std::make_unique<MainWindow>(options);
+  auto w = std::make_unique<MainWindow>(ddim_test::tinyWindowOptions(settingsPath_, guided));
   w->show();
   ASSERT_TRUE(waitModel(*w)) << w->errorText().toStdString();
   SamplePanel* sample = w->samplePanel();

@@ -29,6 +29,7 @@
 #include "main_window.h"
 #include "test_util.h"
 #include "tiny_model.h"
+#include "window_test_util.h"
 #include "worker.h"
 #include "worker_host.h"
 
@@ -102,14 +103,8 @@ TEST_F(MonkeyTest, RandomEventsNeverCrashOrLeaveAJobUnfinished) {
   std::mt19937 rng(seed);
   const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
 
-  MainWindowOptions options;
-  options.device = QStringLiteral("cpu");
-  options.threads = 1;
-  options.settingsPath = file("settings.ini");
-  ModelRequest model;
-  model.folder = file("tiny");
-  options.model = model;
-  auto window = std::make_unique<MainWindow>(options);
+  auto window = std::make_unique<MainWindow>(
+      ddim_test::tinyWindowOptions(file("settings.ini"), file("tiny")));
   FileDialogs dialogs;
   dialogs.openFile = [&](QWidget*, const QString&, const QString&) {
     return openChoices_[pick(openChoices_.size())];
