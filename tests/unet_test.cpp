@@ -368,6 +368,47 @@ TEST(UNetTest, ReducedPrecisionLeavesTrainingInFloat32) {
   expectClose(out.detach(), golden(file, "a.out"), 1e-5, "with autograd");
 }
 
+// CPU inference keeps activations channels-last and, for oneDNN, rearranges the convolution
+// weights' strides in place (one copy, no second). Nothing else may notice: the parameters keep
+// their values, and training afterwards computes the same outputs and gradients as a network
+// that never ran inference.
+TEST(UNetTest, InferenceLeavesParametersAndTrainingAsTheyWere) {
+  const StateDict file = readSafetensors(goldenPath());
+  UNetConfig config = goldenConfigB();
+  config.dropout = 0.0;
+  UNet used(config);
+  UNet fresh(config);
+  loadGeneratedWeights(used, file, "b");
+  loadGeneratedWeights(fresh, file, "b");
+  const torch::Tensor& x = golden(file, "b.x");
+  const torch::Tensor& t = golden(file, "b.t");
+  used->eval();
+  {
+    torch::NoGradGuard noGrad;
+    expectClose(used->forward(x, t), golden(file, "b.out"), 1e-5, "inference");
+  }
+  if (at::hasMKLDNN()) {  // the case this test is about did happen
+    EXPECT_TRUE(
+        used->named_parameters()["conv_in.weight"].is_contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  const auto freshParams = fresh->named_parameters();
+  for (const auto& p : used->named_parameters()) {
+    EXPECT_TRUE(torch::equal(p.value(), freshParams[p.key()])) << p.key();
+  }
+  used->train();
+  fresh->train();
+  const torch::Tensor xs = torch::cat({x, x.flip(0)});
+  const torch::Tensor ts = torch::cat({t, t});
+  const torch::Tensor outUsed = used->forward(xs, ts);
+  const torch::Tensor outFresh = fresh->forward(xs, ts);
+  expectClose(outUsed.detach(), outFresh.detach(), 1e-5, "training forward");
+  outUsed.square().mean().backward();
+  outFresh.square().mean().backward();
+  for (const auto& p : used->named_parameters()) {
+    expectClose(p.value().grad(), freshParams[p.key()].grad(), 1e-5, "gradient of " + p.key());
+  }
+}
+
 TEST(UNetTest, GradientsFlowInTrainingMode) {
   // The in-place fast paths must stay out of the way of autograd.
   torch::manual_seed(0);
