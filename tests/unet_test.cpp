@@ -16,6 +16,7 @@
 #include "model/safetensors.h"
 #include "model/state_dict.h"
 #include "model/unet_shapes.h"
+#include "tiny_config.h"
 
 namespace ddim {
 namespace {
@@ -368,47 +369,6 @@ TEST(UNetTest, ReducedPrecisionLeavesTrainingInFloat32) {
   expectClose(out.detach(), golden(file, "a.out"), 1e-5, "with autograd");
 }
 
-// CPU inference keeps activations channels-last and, for oneDNN, rearranges the convolution
-// weights' strides in place (one copy, no second). Nothing else may notice: the parameters keep
-// their values, and training afterwards computes the same outputs and gradients as a network
-// that never ran inference.
-TEST(UNetTest, InferenceLeavesParametersAndTrainingAsTheyWere) {
-  const StateDict file = readSafetensors(goldenPath());
-  UNetConfig config = goldenConfigB();
-  config.dropout = 0.0;
-  UNet used(config);
-  UNet fresh(config);
-  loadGeneratedWeights(used, file, "b");
-  loadGeneratedWeights(fresh, file, "b");
-  const torch::Tensor& x = golden(file, "b.x");
-  const torch::Tensor& t = golden(file, "b.t");
-  used->eval();
-  {
-    torch::NoGradGuard noGrad;
-    expectClose(used->forward(x, t), golden(file, "b.out"), 1e-5, "inference");
-  }
-  if (at::hasMKLDNN()) {  // the case this test is about did happen
-    EXPECT_TRUE(
-        used->named_parameters()["conv_in.weight"].is_contiguous(at::MemoryFormat::ChannelsLast));
-  }
-  const auto freshParams = fresh->named_parameters();
-  for (const auto& p : used->named_parameters()) {
-    EXPECT_TRUE(torch::equal(p.value(), freshParams[p.key()])) << p.key();
-  }
-  used->train();
-  fresh->train();
-  const torch::Tensor xs = torch::cat({x, x.flip(0)});
-  const torch::Tensor ts = torch::cat({t, t});
-  const torch::Tensor outUsed = used->forward(xs, ts);
-  const torch::Tensor outFresh = fresh->forward(xs, ts);
-  expectClose(outUsed.detach(), outFresh.detach(), 1e-5, "training forward");
-  outUsed.square().mean().backward();
-  outFresh.square().mean().backward();
-  for (const auto& p : used->named_parameters()) {
-    expectClose(p.value().grad(), freshParams[p.key()].grad(), 1e-5, "gradient of " + p.key());
-  }
-}
-
 TEST(UNetTest, GradientsFlowInTrainingMode) {
   // The in-place fast paths must stay out of the way of autograd.
   torch::manual_seed(0);
@@ -465,6 +425,73 @@ TEST(UNetTest, OutputShapeAndPerSampleResultsForAnyBatchSize) {
   const torch::Tensor shared = model->forward(x.slice(0, 0, 3), torch::tensor({100.0F}));
   expectClose(shared, model->forward(x.slice(0, 0, 3), torch::full({3}, 100.0F)), 0.0,
               "broadcast t");
+}
+
+// Batching must not change an image's result in reduced precision either: the convolution paths
+// are chosen by the pixels of the whole batch, so one image and three take different ones.
+TEST(UNetTest, Bf16PerSampleResultsForAnyBatchSize) {
+  const StateDict file = readSafetensors(goldenPath());
+  for (const std::string prefix : {"a", "b"}) {
+    UNet model(prefix == "a" ? goldenConfigA() : goldenConfigB());
+    loadGeneratedWeights(model, file, prefix);
+    model->eval();
+    model->setPrecision(Precision::kBf16);
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(3);
+    const int64_t in = prefix == "a" ? 3 : 4;
+    const torch::Tensor x = torch::randn({5, in, 16, 16});
+    const torch::Tensor t = torch::tensor({0.0F, 10.0F, 100.0F, 500.0F, 999.0F});
+    const torch::Tensor all = model->forward(x, t);
+    const torch::Tensor one = model->forward(x.slice(0, 0, 1), t.slice(0, 0, 1));
+    const double scale = all.abs().max().item<double>();
+    expectClose(one, all.slice(0, 0, 1), 2e-2 * scale, prefix + ": batch 1 against batch 5");
+  }
+}
+
+// The tests' tiny model (8x8, attention at 4x4): one image takes the packed convolutions at
+// its 8x8 level, three images the channels-last ones.
+TEST(UNetTest, TinyModelGivesEachImageTheSameResultAloneOrInABatch) {
+  for (const Precision precision : {Precision::kFp32, Precision::kBf16}) {
+    torch::manual_seed(5);
+    UNet model(testing::tinyConfig().model);
+    model->eval();
+    model->setPrecision(precision);
+    c10::InferenceMode inference;  // as the sampler runs it
+    const torch::Tensor x = torch::randn({3, 3, 8, 8});
+    const torch::Tensor t = torch::tensor({10.0F, 50.0F, 90.0F});
+    const torch::Tensor all = model->forward(x, t);
+    const double tolerance =
+        (precision == Precision::kFp32 ? 1e-5 : 2e-2) * all.abs().max().item<double>();
+    for (int64_t i = 0; i < 3; ++i) {
+      expectClose(model->forward(x.slice(0, i, i + 1), t.slice(0, i, i + 1)),
+                  all.slice(0, i, i + 1), tolerance,
+                  toString(precision) + " image " + std::to_string(i));
+    }
+  }
+}
+
+// A float32 call (inversion, whatever the setting) between reduced-precision ones changes the
+// weights' strides; the reduced copies made before and after must agree.
+TEST(UNetTest, MixingPrecisionsKeepsEachOnesResults) {
+  torch::manual_seed(5);
+  UNet mixed(testing::tinyConfig().model);
+  torch::manual_seed(5);
+  UNet plain(testing::tinyConfig().model);
+  mixed->eval();
+  plain->eval();
+  c10::InferenceMode inference;
+  const torch::Tensor x = torch::randn({3, 3, 8, 8});
+  const torch::Tensor t = torch::tensor({10.0F, 50.0F, 90.0F});
+  const torch::Tensor one = x.slice(0, 0, 1), tOne = t.slice(0, 0, 1);
+  const torch::Tensor bf16One = plain->forwardIn(one, tOne, Precision::kBf16);
+  const torch::Tensor bf16All = plain->forwardIn(x, t, Precision::kBf16);
+  (void)mixed->forwardIn(one, tOne, Precision::kBf16);
+  (void)mixed->forwardIn(x, t, Precision::kFp32);
+  expectClose(mixed->forwardIn(one, tOne, Precision::kBf16), bf16One, 0.0, "bf16, batch 1");
+  expectClose(mixed->forwardIn(x, t, Precision::kBf16), bf16All, 0.0, "bf16, batch 3");
+  (void)mixed->forwardIn(one, tOne, Precision::kFp32);
+  expectClose(mixed->forwardIn(x, t, Precision::kFp32), plain->forwardIn(x, t, Precision::kFp32),
+              1e-5, "fp32, batch 3");
 }
 
 TEST(UNetTest, RunsOnCudaLikeOnCpu) {
