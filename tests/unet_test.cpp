@@ -297,6 +297,14 @@ TEST(UNetTest, TimestepEmbeddingMatchesReferenceAndAcceptsIntegers) {
   EXPECT_TRUE(torch::equal(timestepEmbedding(t.to(torch::kLong), 128), timestepEmbedding(t, 128)));
 }
 
+// Golden config `prefix` ("a" or "b") with the reference weights, in eval mode.
+UNet goldenModel(const StateDict& file, const std::string& prefix) {
+  UNet model(prefix == "a" ? goldenConfigA() : goldenConfigB());
+  loadGeneratedWeights(model, file, prefix);
+  model->eval();
+  return model;
+}
+
 // ---- numerics against the independent PyTorch reference
 
 TEST(UNetTest, MatchesReferenceConvResamplingAttentionAtLowerLevel) {
@@ -335,9 +343,7 @@ TEST(UNetTest, MatchesReferenceWithoutOneDnn) {
 TEST(UNetTest, Bf16OutputAgreesWithReferenceWithinOnePercent) {
   const StateDict file = readSafetensors(goldenPath());
   for (const std::string prefix : {"a", "b"}) {
-    UNet model(prefix == "a" ? goldenConfigA() : goldenConfigB());
-    loadGeneratedWeights(model, file, prefix);
-    model->eval();
+    UNet model = goldenModel(file, prefix);
     c10::InferenceMode guard;
     const torch::Tensor& x = golden(file, prefix + ".x");
     const torch::Tensor& t = golden(file, prefix + ".t");
@@ -427,14 +433,12 @@ TEST(UNetTest, OutputShapeAndPerSampleResultsForAnyBatchSize) {
               "broadcast t");
 }
 
-// Batching must not change an image's result in reduced precision either: the convolution paths
-// are chosen by the pixels of the whole batch, so one image and three take different ones.
+// Batching must not change an image's result in reduced precision either (one image and five
+// differ in the pixels each convolution sees, which may pick another oneDNN kernel).
 TEST(UNetTest, Bf16PerSampleResultsForAnyBatchSize) {
   const StateDict file = readSafetensors(goldenPath());
   for (const std::string prefix : {"a", "b"}) {
-    UNet model(prefix == "a" ? goldenConfigA() : goldenConfigB());
-    loadGeneratedWeights(model, file, prefix);
-    model->eval();
+    UNet model = goldenModel(file, prefix);
     model->setPrecision(Precision::kBf16);
     torch::NoGradGuard noGrad;
     torch::manual_seed(3);
@@ -448,8 +452,8 @@ TEST(UNetTest, Bf16PerSampleResultsForAnyBatchSize) {
   }
 }
 
-// The tests' tiny model (8x8, attention at 4x4): one image takes the packed convolutions at
-// its 8x8 level, three images the channels-last ones.
+// The tests' tiny model (8x8, attention at 4x4), the size the window's tests run: each image
+// alone and in a batch of three.
 TEST(UNetTest, TinyModelGivesEachImageTheSameResultAloneOrInABatch) {
   for (const Precision precision : {Precision::kFp32, Precision::kBf16}) {
     torch::manual_seed(5);
