@@ -34,49 +34,73 @@ nn::GroupNorm normalize(int64_t channels) {
   return nn::GroupNorm(nn::GroupNormOptions(/*num_groups=*/32, channels).eps(1e-6));
 }
 
-// The type the convolutions of the forward pass now running on this thread compute in (float32,
-// bfloat16 or half); set by UNetImpl::forwardIn for the duration of one call.
-thread_local at::ScalarType convType = at::kFloat;
+// How the forward pass now running on this thread computes; set by UNetImpl::forwardIn for the
+// duration of one call. convType: the type the convolutions compute in (float32, bfloat16 or
+// half). channelsLast: activations are kept channels-last (NHWC in memory) from conv_in to
+// conv_out, on the CPU with oneDNN, where its convolutions run without reordering activations.
+struct ForwardMode {
+  at::ScalarType convType = at::kFloat;
+  bool channelsLast = false;
+};
+thread_local ForwardMode forwardMode;
 
-class ConvTypeGuard {
+class ForwardModeGuard {
  public:
-  explicit ConvTypeGuard(at::ScalarType type) : saved_(convType) { convType = type; }
-  ~ConvTypeGuard() { convType = saved_; }
-  ConvTypeGuard(const ConvTypeGuard&) = delete;
-  ConvTypeGuard& operator=(const ConvTypeGuard&) = delete;
+  explicit ForwardModeGuard(ForwardMode mode) : saved_(forwardMode) { forwardMode = mode; }
+  ~ForwardModeGuard() { forwardMode = saved_; }
+  ForwardModeGuard(const ForwardModeGuard&) = delete;
+  ForwardModeGuard& operator=(const ForwardModeGuard&) = delete;
 
  private:
-  at::ScalarType saved_;
+  ForwardMode saved_;
 };
 
-// A torch::nn::Conv2d (same parameters, same registered names) whose CPU float32 inference
-// forward reuses a copy of the weight reordered once into oneDNN's blocked layout, for inputs of
-// at most 10x10 pixels and for 1x1 kernels. The stock path reorders the weight on every call,
-// which at those sizes costs as much as the arithmetic (2x on the 8x8 and 4x4 levels; and with
-// one thread it runs 1x1 kernels without oneDNN, 1.6x slower at 16x16). Larger 3x3 inputs gain
-// little, so they keep the stock path and no second copy of their (large) weights is held.
-// Together: CIFAR-10 at batch 1, one thread, 84 -> 74 ms of CPU time per call.
+bool mkldnnOn() { return at::hasMKLDNN() && at::globalContext().userEnabledMkldnn(); }
+
+// A torch::nn::Conv2d (same parameters, same registered names) whose CPU inference forward, with
+// activations channels-last, reuses a copy of the weight reordered once into oneDNN's blocked
+// layout for small 3x3 inputs (at most kMaxPackedPixels pixels an image). The stock path
+// reorders the weight on every call, which at those sizes costs as much as the arithmetic (2x on
+// the 8x8 and 4x4 levels at batch 1). Larger inputs and 1x1 kernels run faster through the stock
+// channels-last path (up to 10 % on 3x3 and 30 % on 1x1 kernels at batch 16), so they keep it
+// and, in float32, no second copy of their (large) weights is held.
+// The path is chosen by the size of one image, never by the batch size: oneDNN gives each image
+// bit-identical results at any batch size on one path, but the two paths round differently, and
+// a few steps of sampling amplify that (the first step divides by sqrt(alpha-bar) ~ 0.006), so a
+// filmstrip frame would not match the same frame sampled alone.
 // In reduced precision (convType bfloat16 or half) every convolution runs in that type on a
-// converted copy of its weight, kept (on the CPU pre-arranged for oneDNN, at every size: half the
-// bytes of float32); the input is cast down and the output back to float32.
+// converted copy of its weight, kept (on the CPU pre-arranged for oneDNN up to
+// kMaxPackedReducedPixels, channels-last above: half the bytes of float32 either way); the input
+// is cast down and the output back to float32, in the same memory format.
 class PackedConv2dImpl : public nn::Conv2dImpl {
  public:
   using nn::Conv2dImpl::Conv2dImpl;
 
   // x: [B, in, H, W] -> [B, out, H', W']
   torch::Tensor forward(const torch::Tensor& x) {
-    const at::ScalarType reduced = convType;
-    if (reduced != at::kFloat && x.scalar_type() == at::kFloat && !needsGrad(x) &&
+    const ForwardMode mode = forwardMode;
+    if (mode.convType != at::kFloat && x.scalar_type() == at::kFloat && !needsGrad(x) &&
         weight.scalar_type() == at::kFloat && bias.defined() && plainPadding())
-      return forwardReduced(x, reduced);
-    if (!usePacked(x)) return nn::Conv2dImpl::forward(x);
+      return forwardReduced(x, mode);
+    if (!channelsLastInference(x, mode)) return nn::Conv2dImpl::forward(x);
     const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
-    return at::mkldnn_convolution(x, packedWeight(), bias, *padding, options.stride(),
-                                  options.dilation(), options.groups());
+    if (pointwise() || pixels(x) > kMaxPackedPixels) {
+      // Straight to oneDNN: ATen would send 1x1 kernels at one thread to a slower GEMM path.
+      keepWeightChannelsLast();
+      return at::mkldnn_convolution(x, weight, bias, *padding, options.stride(), options.dilation(),
+                                    options.groups());
+    }
+    const torch::Tensor y = at::mkldnn_convolution(
+        x, packedWeight(), bias, *padding, options.stride(), options.dilation(), options.groups());
+    return y.contiguous(at::MemoryFormat::ChannelsLast);  // oneDNN answers NCHW to packed weights
   }
 
  private:
-  static constexpr int64_t kMaxPackedPixels = 100;  // up to 10x10 (a padded 9x9 downsample input)
+  // Float32: up to 10x10 pixels (a padded 9x9 downsample input). Reduced: up to 16x16. Measured
+  // (CIFAR-10, 2 threads): packing by pixels over the whole batch instead was 5-10 % slower in
+  // float32 at batch 16, up to 10 % faster in bfloat16.
+  static constexpr int64_t kMaxPackedPixels = 100;
+  static constexpr int64_t kMaxPackedReducedPixels = 256;
 
   bool needsGrad(const torch::Tensor& x) const {
     return torch::GradMode::is_enabled() &&
@@ -88,29 +112,50 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
            c10::holds_alternative<torch::enumtype::kZeros>(options.padding_mode());
   }
 
-  static bool mkldnnOn() { return at::hasMKLDNN() && at::globalContext().userEnabledMkldnn(); }
+  bool pointwise() const { return weight.dim() == 4 && weight.size(2) == 1 && weight.size(3) == 1; }
 
-  bool usePacked(const torch::Tensor& x) const {
-    const bool small = x.dim() == 4 && x.size(2) * x.size(3) <= kMaxPackedPixels;
-    const bool pointwise = weight.dim() == 4 && weight.size(2) == 1 && weight.size(3) == 1;
-    return !needsGrad(x) && (small || pointwise) && x.device().is_cpu() && !x.is_mkldnn() &&
-           x.scalar_type() == torch::kFloat && weight.device().is_cpu() &&
+  // Pixels of one image of the input.
+  static int64_t pixels(const torch::Tensor& x) { return x.dim() == 4 ? x.size(2) * x.size(3) : 0; }
+
+  // Float32 CPU inference in channels-last mode, which runs on oneDNN.
+  bool channelsLastInference(const torch::Tensor& x, ForwardMode mode) const {
+    return mode.channelsLast && !needsGrad(x) && x.dim() == 4 && x.device().is_cpu() &&
+           !x.is_mkldnn() && x.scalar_type() == torch::kFloat && weight.device().is_cpu() &&
            weight.scalar_type() == torch::kFloat && bias.defined() && mkldnnOn() && plainPadding();
   }
 
-  // x: float32 [B, in, H, W] -> float32 [B, out, H', W'], computed in `type`.
-  torch::Tensor forwardReduced(const torch::Tensor& x, at::ScalarType type) {
+  // oneDNN's channels-last convolution copies a weight that is not channels-last itself on every
+  // call (a fresh allocation the size of the weight); keeping the parameter so spares that copy
+  // and holds no second one. Values, names and shapes are unchanged; only the strides differ.
+  void keepWeightChannelsLast() {
+    if (weight.dim() != 4 || weight.is_contiguous(at::MemoryFormat::ChannelsLast)) return;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const torch::NoGradGuard noGrad;
+    weight.set_data(weight.detach().contiguous(at::MemoryFormat::ChannelsLast));
+  }
+
+  enum class Form { kPlain, kChannelsLast, kPacked };
+
+  // x: float32 [B, in, H, W] -> float32 [B, out, H', W'] in x's memory format, computed in `type`.
+  torch::Tensor forwardReduced(const torch::Tensor& x, ForwardMode mode) {
+    const at::ScalarType type = mode.convType;
     const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
-    const bool cpu = x.device().is_cpu() && !x.is_mkldnn();
-    const bool oneDnn = cpu && type == at::kBFloat16 && mkldnnOn();
-    const Reduced r = reducedWeight(type, oneDnn);
+    const bool oneDnn =
+        x.device().is_cpu() && !x.is_mkldnn() && type == at::kBFloat16 && mkldnnOn();
+    const Form form = !oneDnn                                              ? Form::kPlain
+                      : !mode.channelsLast                                 ? Form::kPacked
+                      : pointwise() || pixels(x) > kMaxPackedReducedPixels ? Form::kChannelsLast
+                                                                           : Form::kPacked;
+    const Reduced r = reducedWeight(type, form);
     const torch::Tensor xr = x.to(type);
     const torch::Tensor y =
-        oneDnn ? at::mkldnn_convolution(xr, r.weight, bias, *padding, options.stride(),
-                                        options.dilation(), options.groups())
-               : at::conv2d(xr, r.weight, r.bias, options.stride(), *padding, options.dilation(),
-                            options.groups());
-    return y.to(at::kFloat);
+        oneDnn
+            ? at::mkldnn_convolution(xr, r.weight, form == Form::kPacked ? bias : r.bias, *padding,
+                                     options.stride(), options.dilation(), options.groups())
+            : at::conv2d(xr, r.weight, r.bias, options.stride(), *padding, options.dilation(),
+                         options.groups());
+    if (!mode.channelsLast) return y.to(at::kFloat);
+    return y.to(at::kFloat, /*non_blocking=*/false, /*copy=*/false, at::MemoryFormat::ChannelsLast);
   }
 
   // Rebuilt whenever the parameter's storage or version changes (loading weights, to()).
@@ -135,20 +180,23 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
   };
 
   // Rebuilt like packedWeight(); one reduced copy at a time.
-  Reduced reducedWeight(at::ScalarType type, bool oneDnn) {
+  Reduced reducedWeight(at::ScalarType type, Form form) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (!reduced_.weight.defined() || reducedType_ != type || reducedOneDnn_ != oneDnn ||
+    if (!reduced_.weight.defined() || reducedType_ != type || reducedForm_ != form ||
         reducedFrom_ != weight.data_ptr() || reducedVersion_ != weight._version()) {
       const torch::NoGradGuard noGrad;
       const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
       const torch::Tensor w = weight.detach();
       reduced_.weight =
-          oneDnn ? at::mkldnn_reorder_conv2d_weight(w.to_mkldnn(type), *padding, options.stride(),
-                                                    options.dilation(), options.groups())
-                 : w.to(type);
+          form == Form::kPacked
+              ? at::mkldnn_reorder_conv2d_weight(w.to_mkldnn(type), *padding, options.stride(),
+                                                 options.dilation(), options.groups())
+          : form == Form::kChannelsLast
+              ? w.to(type, /*non_blocking=*/false, /*copy=*/false, at::MemoryFormat::ChannelsLast)
+              : w.to(type);
       reduced_.bias = bias.detach().to(type);
       reducedType_ = type;
-      reducedOneDnn_ = oneDnn;
+      reducedForm_ = form;
       reducedFrom_ = weight.data_ptr();
       reducedVersion_ = weight._version();
     }
@@ -161,7 +209,7 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
   int64_t packedVersion_ = -1;
   Reduced reduced_;
   at::ScalarType reducedType_ = at::kFloat;
-  bool reducedOneDnn_ = false;
+  Form reducedForm_ = Form::kPlain;
   const void* reducedFrom_ = nullptr;
   int64_t reducedVersion_ = -1;
 };
@@ -221,6 +269,23 @@ class AttnBlockImpl : public nn::Module {
   torch::Tensor forward(const torch::Tensor& x) {
     const int64_t b = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
     const torch::Tensor h = norm(x);
+    if (forwardMode.channelsLast) {
+      // The same in [B, HW, C] views of channels-last tensors: no transposing copies.
+      const auto positions = [&](const torch::Tensor& y) {
+        return y.permute({0, 2, 3, 1}).reshape({b, hw, c});
+      };
+      const torch::Tensor queries = positions(q(h));
+      const torch::Tensor keys = positions(k(h));
+      const torch::Tensor values = positions(v(h));
+      torch::Tensor w = torch::bmm(queries, keys.transpose(1, 2));  // [B, HW (i), HW (j)]
+      w = canWriteInPlace(w) ? w.mul_(scale_) : w * scale_;
+      w = torch::softmax(w, /*dim=*/2);
+      const torch::Tensor attended = torch::bmm(w, values)  // [B, HW, C]
+                                         .view({b, x.size(2), x.size(3), c})
+                                         .permute({0, 3, 1, 2});
+      torch::Tensor out = proj_out(attended);
+      return canWriteInPlace(out) ? out.add_(x) : out + x;
+    }
     const torch::Tensor queries = q(h).reshape({b, c, hw});
     const torch::Tensor keys = k(h).reshape({b, c, hw});
     const torch::Tensor values = v(h).reshape({b, c, hw});
@@ -257,8 +322,12 @@ class ResampleImpl : public nn::Module {
   // x: [B, C, H, W] -> [B, C, 2H, 2W] (up) or [B, C, H/2, W/2] (down)
   torch::Tensor forward(const torch::Tensor& x) {
     if (up_) {
-      // Nearest-neighbour x2 as one broadcast copy: each pixel repeated in a 2x2 patch.
       const int64_t b = x.size(0), c = x.size(1), hh = x.size(2), ww = x.size(3);
+      if (forwardMode.channelsLast) {  // oneDNN-friendly channels-last in and out
+        const torch::Tensor h = at::upsample_nearest2d(x, {2 * hh, 2 * ww});
+        return conv ? conv(h) : h;
+      }
+      // Nearest-neighbour x2 as one broadcast copy: each pixel repeated in a 2x2 patch.
       const torch::Tensor h =
           x.unsqueeze(3).unsqueeze(5).expand({b, c, hh, 2, ww, 2}).reshape({b, c, 2 * hh, 2 * ww});
       return conv ? conv(h) : h;
@@ -420,9 +489,16 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) 
 
 torch::Tensor UNetImpl::forwardIn(const torch::Tensor& x, const torch::Tensor& t,
                                   Precision precision) {
-  const ConvTypeGuard convTypeGuard(precision == Precision::kBf16   ? at::kBFloat16
-                                    : precision == Precision::kFp16 ? at::kHalf
-                                                                    : at::kFloat);
+  ForwardMode mode;
+  mode.convType = precision == Precision::kBf16   ? at::kBFloat16
+                  : precision == Precision::kFp16 ? at::kHalf
+                                                  : at::kFloat;
+  // Channels-last activations for CPU inference through oneDNN (training keeps NCHW).
+  mode.channelsLast = x.device().is_cpu() && !x.is_mkldnn() && mkldnnOn() && !is_training() &&
+                      x.scalar_type() == at::kFloat &&
+                      !(torch::GradMode::is_enabled() &&
+                        (x.requires_grad() || impl_->convIn->weight.requires_grad()));
+  const ForwardModeGuard modeGuard(mode);
   TORCH_CHECK(x.dim() == 4 && x.size(1) == config_.inChannels, "UNet: x must be [B, ",
               config_.inChannels, ", H, W], got ", x.sizes());
   const int64_t batch = x.size(0);
@@ -439,7 +515,7 @@ torch::Tensor UNetImpl::forwardIn(const torch::Tensor& x, const torch::Tensor& t
   const torch::Tensor tembAct = swish(temb);
 
   std::vector<torch::Tensor> hs;
-  hs.push_back(m.convIn(x));
+  hs.push_back(m.convIn(mode.channelsLast ? x.contiguous(at::MemoryFormat::ChannelsLast) : x));
   for (Level& level : m.down) {
     for (size_t j = 0; j < level->blocks.size(); ++j) {
       torch::Tensor h = level->blocks[j](hs.back(), tembAct);
@@ -463,7 +539,8 @@ torch::Tensor UNetImpl::forwardIn(const torch::Tensor& x, const torch::Tensor& t
     }
     if (level->resample) h = level->resample(h);
   }
-  return m.convOut(swish(m.normOut(h)));
+  const torch::Tensor eps = m.convOut(swish(m.normOut(h)));
+  return mode.channelsLast ? eps.contiguous() : eps;
 }
 
 int64_t parameterCount(torch::nn::Module& module) {
