@@ -9,6 +9,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "errors.h"
+#include "model/cpu_memory.h"
 
 #ifdef DDIM_HAVE_QT_IMAGE
 #include "qt_image_decoder.h"
@@ -77,6 +78,7 @@ std::string usageText(const CLI::ParseError& e, const CLI::App& app) {
 
 int main(int argc, char** argv) {
   using ddim::cli::Command;
+  ddim::useHugePagesForLargeTensors();  // 256-pixel models: page faults cost more than convolutions
 #ifdef DDIM_HAVE_QT_IMAGE
   installQtImageDecoder();  // images OpenCV cannot read (GIF, ...), as in the GUI
 #endif

@@ -11,6 +11,7 @@
 #include "app_menus.h"
 #include "demo_runner.h"
 #include "main_window.h"
+#include "model/cpu_memory.h"
 #include "model/device.h"
 #include "qt_image_decoder.h"
 
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
   QGuiApplication::setHighDpiScaleFactorRoundingPolicy(
       Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
   QApplication app(argc, argv);
-  installQtImageDecoder();  // images OpenCV cannot read (GIF, ...), as in the CLI
+  ddim::useHugePagesForLargeTensors();  // 256-pixel models: page faults cost more than convolutions
+  installQtImageDecoder();              // images OpenCV cannot read (GIF, ...), as in the CLI
   QApplication::setOrganizationName(QStringLiteral("DDIM Studio"));
   QApplication::setApplicationName(QStringLiteral("ddim-studio"));
   QApplication::setApplicationVersion(QStringLiteral(DDIM_STUDIO_VERSION));
