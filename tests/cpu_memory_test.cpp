@@ -1,9 +1,8 @@
 #include "model/cpu_memory.h"
 
+#include <c10/core/CPUAllocator.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-
-#include <c10/core/CPUAllocator.h>
 
 #include <cstdint>
 #include <cstring>
@@ -47,7 +46,8 @@ MappingInfo mappingOf(const void* address) {
 bool advisedHuge(const MappingInfo& m) { return m.flags.find(" hg") != std::string::npos; }
 
 TEST(CpuMemoryTest, LargeTensorsGetAlignedHugePageMemoryThatIsReturnedWhenFreed) {
-  if (!transparentHugePagesAvailable()) GTEST_SKIP() << "the kernel's transparent huge pages are off";
+  if (!transparentHugePagesAvailable())
+    GTEST_SKIP() << "the kernel's transparent huge pages are off";
   ASSERT_TRUE(useHugePagesForLargeTensors());
   EXPECT_TRUE(useHugePagesForLargeTensors());  // a second call changes nothing
 
@@ -69,10 +69,12 @@ TEST(CpuMemoryTest, LargeTensorsGetAlignedHugePageMemoryThatIsReturnedWhenFreed)
 
 // oneDNN's scratch memory comes through the allocator's raw interface, freed by pointer alone.
 TEST(CpuMemoryTest, RawAllocationsOfEitherSizeAreFreedByTheirPointer) {
-  if (!transparentHugePagesAvailable()) GTEST_SKIP() << "the kernel's transparent huge pages are off";
+  if (!transparentHugePagesAvailable())
+    GTEST_SKIP() << "the kernel's transparent huge pages are off";
   ASSERT_TRUE(useHugePagesForLargeTensors());
   c10::Allocator* allocator = c10::GetCPUAllocator();
-  for (const std::size_t bytes : {std::size_t{4096}, kLargeTensorBytes, kLargeTensorBytes * 2 + 1}) {
+  for (const std::size_t bytes :
+       {std::size_t{4096}, kLargeTensorBytes, kLargeTensorBytes * 2 + 1}) {
     void* p = allocator->raw_allocate(bytes);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(advisedHuge(mappingOf(p)), bytes >= kLargeTensorBytes) << bytes;
@@ -84,7 +86,8 @@ TEST(CpuMemoryTest, RawAllocationsOfEitherSizeAreFreedByTheirPointer) {
 }
 
 TEST(CpuMemoryTest, SmallTensorsKeepLibTorchsAllocator) {
-  if (!transparentHugePagesAvailable()) GTEST_SKIP() << "the kernel's transparent huge pages are off";
+  if (!transparentHugePagesAvailable())
+    GTEST_SKIP() << "the kernel's transparent huge pages are off";
   ASSERT_TRUE(useHugePagesForLargeTensors());
   const torch::Tensor small = torch::ones({1024});
   const MappingInfo m = mappingOf(small.data_ptr());
@@ -92,8 +95,8 @@ TEST(CpuMemoryTest, SmallTensorsKeepLibTorchsAllocator) {
   EXPECT_FALSE(advisedHuge(m)) << "VmFlags:" << m.flags;
   EXPECT_EQ(small.sum().item<float>(), 1024.0F);
   // Just under the threshold: LibTorch's allocator too.
-  const torch::Tensor under = torch::empty({static_cast<int64_t>(kLargeTensorBytes) - 64},
-                                           torch::kUInt8);
+  const torch::Tensor under =
+      torch::empty({static_cast<int64_t>(kLargeTensorBytes) - 64}, torch::kUInt8);
   EXPECT_FALSE(advisedHuge(mappingOf(under.data_ptr())));
 }
 
