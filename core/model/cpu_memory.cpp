@@ -30,6 +30,10 @@ namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
+constexpr std::uintptr_t roundUpToHugePage(std::uintptr_t n) {
+  return (n + kHugePage - 1) / kHugePage * kHugePage;
+}
+
 // The blocks this allocator mapped, by start, with their lengths: some callers free through the
 // allocator's raw deleter, which gets only the pointer, so every free looks here first.
 std::mutex mappingsMutex;
@@ -63,17 +67,17 @@ class HugePageAllocator final : public c10::Allocator {
 
   c10::DataPtr allocate(std::size_t bytes) const override {
     if (bytes < kLargeTensorBytes) return small_->allocate(bytes);
-    const std::size_t length = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    const std::size_t length = roundUpToHugePage(bytes);
     // Over-map by one huge page and trim both ends so the block starts on a 2 MiB boundary
     // (a huge page can only back an aligned 2 MiB range).
     void* raw = mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) return small_->allocate(bytes);  // it reports the failure its own way
     const auto start = reinterpret_cast<std::uintptr_t>(raw);
-    const std::uintptr_t aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
+    const std::uintptr_t aligned = roundUpToHugePage(start);
     if (aligned > start) munmap(raw, aligned - start);
-    const std::size_t tail = start + length + kHugePage - (aligned + length);
-    if (tail > 0) munmap(reinterpret_cast<void*>(aligned + length), tail);
+    if (start + kHugePage > aligned)  // what is left after the block: kHugePage - (aligned - start)
+      munmap(reinterpret_cast<void*>(aligned + length), start + kHugePage - aligned);
     void* data = reinterpret_cast<void*>(aligned);
     madvise(data, length, MADV_HUGEPAGE);  // advice only: without it the pages are small
     {
