@@ -45,10 +45,17 @@ MappingInfo mappingOf(const void* address) {
 
 bool advisedHuge(const MappingInfo& m) { return m.flags.find(" hg") != std::string::npos; }
 
-TEST(CpuMemoryTest, LargeTensorsGetAlignedHugePageMemoryThatIsReturnedWhenFreed) {
-  if (!transparentHugePagesAvailable())
-    GTEST_SKIP() << "the kernel's transparent huge pages are off";
-  ASSERT_TRUE(useHugePagesForLargeTensors());
+// Each test runs with the allocator installed, where the kernel offers huge pages at all.
+class CpuMemoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!transparentHugePagesAvailable())
+      GTEST_SKIP() << "the kernel's transparent huge pages are off";
+    ASSERT_TRUE(useHugePagesForLargeTensors());
+  }
+};
+
+TEST_F(CpuMemoryTest, LargeTensorsGetAlignedHugePageMemoryThatIsReturnedWhenFreed) {
   EXPECT_TRUE(useHugePagesForLargeTensors());  // a second call changes nothing
 
   const int64_t n = static_cast<int64_t>(kLargeTensorBytes / sizeof(float)) + 5;
@@ -68,10 +75,7 @@ TEST(CpuMemoryTest, LargeTensorsGetAlignedHugePageMemoryThatIsReturnedWhenFreed)
 }
 
 // oneDNN's scratch memory comes through the allocator's raw interface, freed by pointer alone.
-TEST(CpuMemoryTest, RawAllocationsOfEitherSizeAreFreedByTheirPointer) {
-  if (!transparentHugePagesAvailable())
-    GTEST_SKIP() << "the kernel's transparent huge pages are off";
-  ASSERT_TRUE(useHugePagesForLargeTensors());
+TEST_F(CpuMemoryTest, RawAllocationsOfEitherSizeAreFreedByTheirPointer) {
   c10::Allocator* allocator = c10::GetCPUAllocator();
   for (const std::size_t bytes :
        {std::size_t{4096}, kLargeTensorBytes, kLargeTensorBytes * 2 + 1}) {
@@ -85,10 +89,7 @@ TEST(CpuMemoryTest, RawAllocationsOfEitherSizeAreFreedByTheirPointer) {
   }
 }
 
-TEST(CpuMemoryTest, SmallTensorsKeepLibTorchsAllocator) {
-  if (!transparentHugePagesAvailable())
-    GTEST_SKIP() << "the kernel's transparent huge pages are off";
-  ASSERT_TRUE(useHugePagesForLargeTensors());
+TEST_F(CpuMemoryTest, SmallTensorsKeepLibTorchsAllocator) {
   const torch::Tensor small = torch::ones({1024});
   const MappingInfo m = mappingOf(small.data_ptr());
   ASSERT_TRUE(m.found);
