@@ -3,7 +3,8 @@
 # scripts/sanitize.sh), seeds each from files the project makes, and runs each for
 # $DDIM_FUZZ_SECONDS (default 60) from libFuzzer seed $DDIM_FUZZ_SEED (default 1). Prints each
 # target's executions; exits non-zero when any target finds a crash, a sanitizer report, a leak, a
-# timeout or a runaway allocation (the reproducer is kept in build-asan/fuzz/artifacts/).
+# timeout or a runaway allocation (the reproducer is kept in build-asan/fuzz/artifacts/, and is
+# replayed into the output with its report).
 # Usage: scripts/fuzz.sh [target...]   (default: all; targets: npy safetensors checkpoint pickle
 # yaml_config diffusers_config image_header)
 set -euo pipefail
@@ -69,6 +70,14 @@ for t in "${targets[@]}"; do
     result="FOUND A PROBLEM (see $log and $work/artifacts/)"
     status=1
     tail -n 40 "$log"
+    # Replay what it kept, with the decoders' output (and so any crash report) on stderr: the
+    # image decoder captures stderr while it runs, which hides a report written meanwhile.
+    for artifact in "$work/artifacts/${t}-"*; do
+      [ -f "$artifact" ] || continue
+      echo "fuzz: replaying $artifact ($(stat -c %s "$artifact") bytes; first 256 in hex):"
+      head -c 256 "$artifact" | od -A d -t x1 | head -n 17 || true
+      DDIM_FUZZ_SHOW_DECODER_OUTPUT=1 "$build/bin/fuzz_$t" "$artifact" 2>&1 | tail -n 60 || true
+    done
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   summary+="$(printf '%-18s %10s executions in %ss  %s' "$t" "$runs" "$seconds" "$result")"$'\n'

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config dpkg-dev clang-format
   qt6-base-dev qt6-base-dev-tools libgl-dev
   libtorch-dev libopenblas0-openmp
-  libopencv-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgif-dev
+  libopencv-dev libwebp-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgif-dev
   libgtest-dev libgmock-dev zlib1g-dev
   clang-14 libclang-rt-14-dev
   fonts-noto-color-emoji xvfb xauth

@@ -218,6 +218,82 @@ TEST(ImageReadingTest, APnmSizeThatIsNotTwoWhitespaceSeparatedNumbersIsRefusedBe
   EXPECT_NEAR(rgb[0][0][2].item<float>(), 128.0F / 255.0F, 1e-6);
 }
 
+/// Whether OpenCV has a decoder whose signature check takes `bytes`, judged on their first 128
+/// bytes: only the formats that declare themselves at the start of a file, not its DICOM reader
+/// (which looks for "DICM" at byte 128).
+bool openCvTakesFromTheStart(const std::string& bytes, const std::string& name) {
+  const std::string path = tempPath("signature_" + name);
+  writeFileAtomic(path, bytes.substr(0, 128));
+  const bool taken = cv::haveImageReader(path);
+  fs::remove(path);
+  return taken;
+}
+
+void putLe32(std::string& s, size_t pos, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s[pos + i] = static_cast<char>(v >> (8 * i));
+}
+
+/// A lossless WebP header of 16 x 16 pixels with the given version bits (libwebp takes only 0),
+/// its file ending in the DICOM marker at byte 128.
+std::string webpEndingInDicomMarker(uint32_t version) {
+  std::string s = "RIFF....WEBPVP8L....";
+  s.resize(132, '\0');
+  putLe32(s, 4, static_cast<uint32_t>(s.size() - 8));
+  putLe32(s, 16, static_cast<uint32_t>(s.size() - 20));
+  s[20] = '\x2F';
+  putLe32(s, 21, 15U | 15U << 14 | version << 29);
+  s.replace(128, 4, "DICM");
+  return s;
+}
+
+// Found by fuzz_image_header (a CI run that ended with no report: the crash happened while the
+// decoder's stderr was captured). OpenCV picks a decoder by signature alone, trying each in turn;
+// its WebP decoder's signature check is libwebp's WebPGetFeatures, which refuses a lossless header
+// whose version bits are not 0. The next decoder to match was the DICOM reader, which looks for
+// "DICM" at byte 128, and GDCM asserted on the truncated data after it: the process ended. A
+// header here is now corrupt wherever OpenCV's decoder for its format refuses the signature.
+TEST(ImageReadingTest, AFileGoesToOpenCvOnlyWhenItsFormatsDecoderTakesItsSignature) {
+  std::string pnm("P6#made by hand\n4 4\n255\n");
+  pnm.resize(128, '\0');
+  pnm += "DICM";
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"webp", webpEndingInDicomMarker(6)}, {"pnm", pnm}};
+  for (const auto& [name, bytes] : refused) {
+    ASSERT_FALSE(openCvTakesFromTheStart(bytes, name)) << name;
+    const ImageHeader h = readImageHeader(bytes);
+    EXPECT_NE(h.problem.find("header is corrupt"), std::string::npos) << name << ": " << h.problem;
+    try {
+      (void)decodeImage(bytes, "f." + name);
+      ADD_FAILURE() << "decoded " << name;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot read image f." + name + ": the "),
+                std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("header is corrupt"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(readImageHeader(pnm).problem,
+            "the PNM header is corrupt (its magic number P6 is not followed by whitespace)");
+
+  // Every header read without a problem is one that a decoder takes from the file's start.
+  const cv::Mat image(23, 37, CV_8UC3, cv::Scalar(10, 200, 30));
+  std::vector<std::pair<std::string, std::string>> accepted;
+  for (const std::string ext : {".png", ".jpg", ".bmp", ".tif", ".webp", ".ppm", ".pgm"}) {
+    const cv::Mat in = ext == ".pgm" ? cv::Mat(23, 37, CV_8UC1, cv::Scalar(99)) : image;
+    accepted.emplace_back(ext, encode(ext, in));
+  }
+  accepted.emplace_back("bigtiff", std::string("II+\0\x08\0\0\0", 8) + std::string(120, '\0'));
+  accepted.emplace_back("webp version 0", webpEndingInDicomMarker(0));
+  for (const auto& [name, bytes] : accepted) {
+    const ImageHeader h = readImageHeader(bytes);
+    EXPECT_EQ(h.problem, "") << name;
+    EXPECT_TRUE(openCvTakesFromTheStart(bytes, "accepted")) << name;
+  }
+  EXPECT_EQ(readImageHeader(webpEndingInDicomMarker(0)).width, 16);
+  // The WebP decoder takes that one (its data is not a picture): an error, not the DICOM reader.
+  EXPECT_THROW((void)decodeImage(webpEndingInDicomMarker(0), "v0.webp"), Error);
+}
+
 TEST(ImageReadingTest, GifGoesToTheRegisteredFallbackDecoder) {
   const std::string path = tempPath("red.gif");
   writeFileAtomic(path, kRedGif);

@@ -1,7 +1,10 @@
 #include "io/image_header.h"
 
+#include <webp/decode.h>
+
 #include <cctype>
 #include <cstdlib>
+#include <string>
 
 namespace ddim {
 namespace {
@@ -159,21 +162,26 @@ ImageHeader tiff(const Bytes& b) {
   return h;
 }
 
+/// The first 32 bytes go through libwebp's WebPGetFeatures, exactly as OpenCV's WebP decoder
+/// checks a signature (padded with spaces as OpenCV pads a short buffer). Where libwebp refuses
+/// them, OpenCV goes on down its list of decoders, and its DICOM reader, which looks for "DICM" at
+/// byte 128 rather than at the start, takes the file: GDCM then asserts on what follows and ends
+/// the process (found by fuzz_image_header). So such a header is corrupt here.
 ImageHeader webp(const Bytes& b) {
   ImageHeader h;
   h.format = "WebP";
   h.bitsPerSample = 8;
-  if (b.startsWith("VP8 ", 12)) {
-    h.width = b.le16(26) & 0x3FFF;
-    h.height = b.le16(28) & 0x3FFF;
-  } else if (b.startsWith("VP8L", 12)) {
-    const uint32_t bits = b.le32(21);
-    h.width = (bits & 0x3FFF) + 1;
-    h.height = ((bits >> 14) & 0x3FFF) + 1;
-  } else if (b.startsWith("VP8X", 12)) {
-    h.width = b.le24(24) + 1;
-    h.height = b.le24(27) + 1;
+  constexpr size_t kSignatureBytes = 32;
+  std::string signature(b.view().substr(0, kSignatureBytes));
+  signature.resize(kSignatureBytes, ' ');
+  WebPBitstreamFeatures features{};
+  if (WebPGetFeatures(reinterpret_cast<const uint8_t*>(signature.data()), signature.size(),
+                      &features) != VP8_STATUS_OK) {
+    h.problem = "the WebP header is corrupt (the WebP decoder does not accept it)";
+    return h;
   }
+  h.width = features.width;
+  h.height = features.height;
   return h;
 }
 
@@ -181,6 +189,13 @@ ImageHeader pnm(const Bytes& b) {
   ImageHeader h;
   h.format = "PNM";
   const std::string_view s = b.view();
+  // OpenCV takes "P1" to "P6" for PNM only when whitespace follows, as the format requires;
+  // otherwise it would hand the file to a later decoder (see webp() above).
+  if (!std::isspace(static_cast<unsigned char>(s[2]))) {
+    h.problem = "the PNM header is corrupt (its magic number " + std::string(s.substr(0, 2)) +
+                " is not followed by whitespace)";
+    return h;
+  }
   size_t pos = 2;
   int64_t numbers[2] = {0, 0};
   for (int64_t& n : numbers) {

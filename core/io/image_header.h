@@ -22,7 +22,9 @@ struct ImageHeader {
 };
 
 /// Reads the header of PNG, JPEG, GIF, BMP, TIFF, WebP and PNM data, and checks that PNG and JPEG
-/// data reach their end marker. Never allocates by a declared size.
+/// data reach their end marker. Never allocates by a declared size. A header without a problem
+/// is one OpenCV's decoder for that format accepts as its signature (OpenCV picks a decoder by
+/// signature alone), so no other decoder is ever handed the bytes.
 [[nodiscard]] ImageHeader readImageHeader(std::string_view bytes);
 
 }  // namespace ddim

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <regex>
 
 #include "errors.h"
@@ -51,6 +53,11 @@ struct Fallback {
   ImageDecoder decode;
   std::string formats;
 };
+
+std::atomic<bool>& decoderMessagesCaptured() {
+  static std::atomic<bool> captured{true};
+  return captured;
+}
 
 Fallback& fallback() {
   static Fallback f;
@@ -136,13 +143,14 @@ std::string lastDecoderLine(const std::string& chatter) {
 cv::Mat decodeWithOpenCv(const std::string& bytes, std::string* cause) {
   const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
   cv::Mat img;
-  StderrCapture capture;
+  std::optional<StderrCapture> capture;
+  if (decoderMessagesCaptured()) capture.emplace();
   try {
     img = cv::imdecode(raw, cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
   } catch (const cv::Exception& e) {
     *cause = e.err;
   }
-  const std::string said = lastDecoderLine(capture.finish());
+  const std::string said = capture ? lastDecoderLine(capture->finish()) : std::string();
   if (img.empty() && cause->empty() && !said.empty()) *cause = "the decoder says: " + said;
   return img;
 }
@@ -246,6 +254,8 @@ at::Tensor decodeImage(const std::string& bytes, const std::string& name, std::s
   throw Error(prefix + "the " + header.format + " data is corrupt" +
               (cause.empty() ? std::string() : " (" + cause + ")"));
 }
+
+void setDecoderMessagesCaptured(bool captured) { decoderMessagesCaptured() = captured; }
 
 void setFallbackImageDecoder(ImageDecoder decoder, std::string formats) {
   fallback() = Fallback{std::move(decoder), std::move(formats)};

@@ -41,6 +41,12 @@ using ImageDecoder = std::function<at::Tensor(std::string_view bytes)>;
 /// `formats` names what it adds, for messages ("GIF"). Call before any thread reads images.
 void setFallbackImageDecoder(ImageDecoder decoder, std::string formats);
 
+/// Whether decodeImage sends what the decoders print to stderr into its message (the default)
+/// rather than to stderr. While the capture runs, everything the process writes to stderr is
+/// captured, including a sanitizer's or libFuzzer's report of a crash inside a decoder; the fuzz
+/// targets turn it off when they replay an input, so that such a report reaches the terminal.
+void setDecoderMessagesCaptured(bool captured);
+
 /// Centre-crops to square and area-resizes to size x size: [3, H, W] in [0, 1] -> [3, S, S].
 [[nodiscard]] at::Tensor cropAndResize(const at::Tensor& rgb01, int size);
 
