@@ -543,6 +543,51 @@ TEST(UNetTest, MixingPrecisionsKeepsEachOnesResults) {
               1e-5, "fp32, batch 3");
 }
 
+// Float32 inference on small images keeps each convolution's weight arranged for oneDNN, for one
+// image size at a time. A model used at 16 px, then at 8 px, then (after its weights changed in
+// place, as loading new weights does) at 16 px again gives bit for bit what a model that only
+// ever saw those weights at that size gives, and each result agrees with the stock convolutions
+// (oneDNN off, a third model) to float32 rounding.
+TEST(UNetTest, ArrangedWeightsFollowTheImageSizeAndTheWeights) {
+  const auto seeded = [] {
+    torch::manual_seed(5);
+    UNet model(testing::tinyConfig().model);
+    model->eval();
+    return model;
+  };
+  UNet used = seeded(), fresh = seeded(), stock = seeded();
+  const auto scaleWeights = [](UNet& model) {
+    const torch::NoGradGuard noGrad;
+    for (auto& p : model->parameters()) p.mul_(1.25);
+  };
+  const auto run = [](UNet& model, const torch::Tensor& x, const torch::Tensor& t, bool oneDnn) {
+    const bool was = at::globalContext().userEnabledMkldnn();
+    at::globalContext().setUserEnabledMkldnn(oneDnn);
+    torch::Tensor out;
+    {
+      c10::InferenceMode inference;  // as the sampler runs it
+      out = model->forward(x, t);
+    }
+    at::globalContext().setUserEnabledMkldnn(was);
+    return out;
+  };
+  const torch::Tensor x16 = torch::randn({2, 3, 16, 16});
+  const torch::Tensor x8 = torch::randn({2, 3, 8, 8});
+  const torch::Tensor t = torch::tensor({10.0F, 90.0F});
+
+  const torch::Tensor before16 = run(used, x16, t, true);
+  const torch::Tensor before8 = run(used, x8, t, true);
+  expectClose(before16, run(stock, x16, t, false), 1e-5, "16 px against the stock convolutions");
+  expectClose(before8, run(stock, x8, t, false), 1e-5, "8 px against the stock convolutions");
+  scaleWeights(used);
+  scaleWeights(fresh);
+  scaleWeights(stock);
+  const torch::Tensor after16 = run(used, x16, t, true);
+  expectClose(after16, run(fresh, x16, t, true), 0.0, "16 px after the weights changed");
+  expectClose(after16, run(stock, x16, t, false), 1e-5, "16 px after, against the stock ones");
+  EXPECT_GT((after16 - before16).abs().max().item<float>(), 1e-3F) << "the weights did change";
+}
+
 TEST(UNetTest, RunsOnCudaLikeOnCpu) {
   if (!torch::cuda::is_available()) {
     GTEST_SKIP() << "no CUDA device";

@@ -1,5 +1,7 @@
 #include "model/unet.h"
 
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/stack.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/dropout.h>
@@ -38,14 +40,37 @@ nn::GroupNorm normalize(int64_t channels) {
 // duration of one call. convType: the type the convolutions compute in (float32, bfloat16 or
 // half). channelsLast: activations are kept channels-last (NHWC in memory) from conv_in to
 // conv_out, on the CPU with oneDNN, where its convolutions run without reordering activations.
+// prepacked: float32 channels-last convolutions run on weights arranged once for oneDNN
+// (an extra copy of the weights), set for images of at most kMaxPrepackedPixels.
 struct ForwardMode {
   at::ScalarType convType = at::kFloat;
   bool channelsLast = false;
+  bool prepacked = false;
 };
 thread_local ForwardMode forwardMode;
 
 // Reduced-precision inputs of at most this many pixels an image keep activations NCHW.
 constexpr int64_t kMaxNchwReducedPixels = 32 * 32;
+
+// Float32 channels-last inference on images of at most this many pixels holds each convolution's
+// weight arranged once for oneDNN. ATen's channels-last convolution rearranges a plain weight on
+// every call: at 32x32 (CIFAR-10, batch 1) that is about 5 ms of a 47 ms call. Larger images
+// spend far more on arithmetic than on rearranging (LSUN-256: about 1 %), so they do not hold
+// the second copy of their weights.
+constexpr int64_t kMaxPrepackedPixels = 64 * 64;
+
+// oneDNN's prepacked convolution as ATen registers it (mkldnn_prepacked::conv2d_prepack and
+// conv2d_run, the ops TorchScript's frozen graphs use); empty where this LibTorch has none.
+const c10::optional<c10::OperatorHandle>& convPrepackOp() {
+  static const auto op =
+      c10::Dispatcher::singleton().findSchema({"mkldnn_prepacked::conv2d_prepack", ""});
+  return op;
+}
+const c10::optional<c10::OperatorHandle>& convRunOp() {
+  static const auto op =
+      c10::Dispatcher::singleton().findSchema({"mkldnn_prepacked::conv2d_run", ""});
+  return op;
+}
 
 class ForwardModeGuard {
  public:
@@ -61,14 +86,19 @@ class ForwardModeGuard {
 bool mkldnnOn() { return at::hasMKLDNN() && at::globalContext().userEnabledMkldnn(); }
 
 // A torch::nn::Conv2d (same parameters, same registered names) whose CPU inference forward, with
-// activations channels-last, reuses a copy of the weight reordered once into oneDNN's blocked
-// layout for small 3x3 inputs (at most kMaxPackedPixels pixels an image). The stock path
-// reorders the weight on every call, which at those sizes costs as much as the arithmetic (2x on
-// the 8x8 and 4x4 levels at batch 1). Larger inputs and 1x1 kernels run faster through the stock
-// channels-last path (up to 10 % on 3x3 and 30 % on 1x1 kernels at batch 16), so they keep it
-// and, in float32, no second copy of their (large) weights is held.
+// activations channels-last, runs on oneDNN without rearranging activations, and where it pays,
+// without rearranging the weight on every call either:
+// - float32 on images of at most kMaxPrepackedPixels (ForwardMode::prepacked): every convolution
+//   runs on a copy of its weight arranged once for a channels-last input of that image size
+//   (ATen's prepacked op). CIFAR-10 at batch 1: 50-51 -> 42-43 ms a call at 2 threads, 80 -> 70
+//   ms at 1; batch 16 within 3 %. Costs one more copy of the weights (143 MB for CIFAR-10).
+// - otherwise, 3x3 kernels on at most kMaxPackedPixels pixels an image use a copy of the weight
+//   reordered once into oneDNN's blocked layout (oneDNN then answers NCHW, turned back); the stock
+//   path would reorder the weight on every call, as costly as the arithmetic at those sizes.
+// - larger inputs and 1x1 kernels take ATen's channels-last convolution, which rearranges the
+//   weight each call but, in float32, holds no second copy of these (large) weights.
 // The path is chosen by the size of one image, never by the batch size: oneDNN gives each image
-// bit-identical results at any batch size on one path, but the two paths round differently, and
+// bit-identical results at any batch size on one path, but the paths round differently, and
 // a few steps of sampling amplify that (the first step divides by sqrt(alpha-bar) ~ 0.006), so a
 // filmstrip frame would not match the same frame sampled alone.
 // In reduced precision (convType bfloat16 or half) every convolution runs in that type on a
@@ -86,6 +116,12 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
         weight.scalar_type() == at::kFloat && bias.defined() && plainPadding())
       return forwardReduced(x, mode);
     if (!channelsLastInference(x, mode)) return nn::Conv2dImpl::forward(x);
+    if (mode.prepacked) {
+      keepWeightChannelsLast();
+      torch::jit::Stack stack{x, prepackedContext(x)};
+      convRunOp()->callBoxed(&stack);
+      return stack.front().toTensor();
+    }
     const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
     if (pointwise() || pixels(x) > kMaxPackedPixels) {
       // Straight to oneDNN: ATen would send 1x1 kernels at one thread to a slower GEMM path.
@@ -177,6 +213,44 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
     return packed_;
   }
 
+  // The channels-last weight arranged for oneDNN, for inputs of x's image size (any batch size:
+  // oneDNN gives an image the same bits alone or in a batch). Rebuilt like packedWeight() and when
+  // the image size changes.
+  c10::IValue prepackedContext(const torch::Tensor& x) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (prepacked_.isNone() || prepackedFrom_ != weight.data_ptr() ||
+        prepackedVersion_ != weight._version() || prepackedH_ != x.size(2) ||
+        prepackedW_ != x.size(3)) {
+      const torch::NoGradGuard noGrad;
+      const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
+      const auto list = [](const torch::ExpandingArray<2>& a) {
+        return std::vector<int64_t>(a->begin(), a->end());
+      };
+      // oneDNN arranges the weight for a channels-last input only when the weight looks
+      // channels-last itself; a contiguous 1x1 weight is both, and ATen reads it as NCHW, so it is
+      // given channels-last strides (the same memory) here.
+      torch::Tensor w = weight.detach();
+      if (pointwise() && w.is_contiguous()) {
+        w = w.as_strided(w.sizes(), {w.size(1), 1, w.size(1), w.size(1)});
+      }
+      torch::jit::Stack stack{w,
+                              bias.detach(),
+                              list(options.stride()),
+                              list(*padding),
+                              list(options.dilation()),
+                              options.groups(),
+                              std::vector<int64_t>{1, x.size(1), x.size(2), x.size(3)},
+                              std::string("none")};
+      convPrepackOp()->callBoxed(&stack);
+      prepacked_ = std::move(stack.front());
+      prepackedFrom_ = weight.data_ptr();
+      prepackedVersion_ = weight._version();
+      prepackedH_ = x.size(2);
+      prepackedW_ = x.size(3);
+    }
+    return prepacked_;
+  }
+
   struct Reduced {
     torch::Tensor weight;  // in the reduced type; oneDNN's blocked layout when packed
     torch::Tensor bias;    // in the reduced type (oneDNN takes the float32 bias as it is)
@@ -207,6 +281,11 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
   }
 
   std::mutex mutex_;
+  c10::IValue prepacked_;
+  const void* prepackedFrom_ = nullptr;
+  int64_t prepackedVersion_ = -1;
+  int64_t prepackedH_ = 0;
+  int64_t prepackedW_ = 0;
   torch::Tensor packed_;
   const void* packedFrom_ = nullptr;
   int64_t packedVersion_ = -1;
@@ -506,6 +585,9 @@ torch::Tensor UNetImpl::forwardIn(const torch::Tensor& x, const torch::Tensor& t
                       x.scalar_type() == at::kFloat && (mode.convType == at::kFloat || large) &&
                       !(torch::GradMode::is_enabled() &&
                         (x.requires_grad() || impl_->convIn->weight.requires_grad()));
+  mode.prepacked = mode.channelsLast && mode.convType == at::kFloat && x.dim() == 4 &&
+                   x.size(2) * x.size(3) <= kMaxPrepackedPixels && convPrepackOp().has_value() &&
+                   convRunOp().has_value();
   const ForwardModeGuard modeGuard(mode);
   TORCH_CHECK(x.dim() == 4 && x.size(1) == config_.inChannels, "UNet: x must be [B, ",
               config_.inChannels, ", H, W], got ", x.sizes());
