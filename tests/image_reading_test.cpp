@@ -44,6 +44,10 @@ void putBe32(std::string& s, size_t pos, uint32_t v) {
   for (int i = 0; i < 4; ++i) s[pos + i] = static_cast<char>(v >> (24 - 8 * i));
 }
 
+void putLe32(std::string& s, size_t pos, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s[pos + i] = static_cast<char>(v >> (8 * i));
+}
+
 // A 1 x 1 GIF whose one pixel is colour 0 of a two-colour table: red. LZW with 2-bit codes:
 // clear (4), index 0, end (5) at 3 bits each, LSB first: 0x144.
 const std::string kRedGif(
@@ -227,10 +231,6 @@ bool openCvTakesFromTheStart(const std::string& bytes, const std::string& name) 
   const bool taken = cv::haveImageReader(path);
   fs::remove(path);
   return taken;
-}
-
-void putLe32(std::string& s, size_t pos, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s[pos + i] = static_cast<char>(v >> (8 * i));
 }
 
 /// A lossless WebP header of 16 x 16 pixels with the given version bits (libwebp takes only 0),

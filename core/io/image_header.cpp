@@ -25,7 +25,6 @@ class Bytes {
     return has(pos, 1) ? static_cast<unsigned char>(data_[pos]) : 0;
   }
   [[nodiscard]] uint32_t le16(size_t pos) const { return u8(pos) | u8(pos + 1) << 8; }
-  [[nodiscard]] uint32_t le24(size_t pos) const { return le16(pos) | u8(pos + 2) << 16; }
   [[nodiscard]] uint32_t le32(size_t pos) const { return le16(pos) | le16(pos + 2) << 16; }
   [[nodiscard]] uint32_t be16(size_t pos) const { return u8(pos) << 8 | u8(pos + 1); }
   [[nodiscard]] uint32_t be32(size_t pos) const { return be16(pos) << 16 | be16(pos + 2); }

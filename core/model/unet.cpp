@@ -85,6 +85,21 @@ class ForwardModeGuard {
 
 bool mkldnnOn() { return at::hasMKLDNN() && at::globalContext().userEnabledMkldnn(); }
 
+// Which weight a copy derived from it was made from: its storage and its version, which change
+// when weights are loaded, moved with to() or written in place.
+class WeightStamp {
+ public:
+  WeightStamp() = default;
+  explicit WeightStamp(const torch::Tensor& w) : from_(w.data_ptr()), version_(w._version()) {}
+  [[nodiscard]] bool matches(const torch::Tensor& w) const {
+    return from_ == w.data_ptr() && version_ == w._version();
+  }
+
+ private:
+  const void* from_ = nullptr;
+  int64_t version_ = -1;
+};
+
 // A torch::nn::Conv2d (same parameters, same registered names) whose CPU inference forward, with
 // activations channels-last, runs on oneDNN without rearranging activations, and where it pays,
 // without rearranging the weight on every call either:
@@ -200,15 +215,13 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
   // Rebuilt whenever the parameter's storage or version changes (loading weights, to()).
   torch::Tensor packedWeight() {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (!packed_.defined() || packedFrom_ != weight.data_ptr() ||
-        packedVersion_ != weight._version()) {
+    if (!packed_.defined() || !packedFrom_.matches(weight)) {
       const torch::NoGradGuard noGrad;
       const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
       packed_ =
           at::mkldnn_reorder_conv2d_weight(weight.detach().to_mkldnn(), *padding, options.stride(),
                                            options.dilation(), options.groups());
-      packedFrom_ = weight.data_ptr();
-      packedVersion_ = weight._version();
+      packedFrom_ = WeightStamp(weight);
     }
     return packed_;
   }
@@ -218,14 +231,10 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
   // the image size changes.
   c10::IValue prepackedContext(const torch::Tensor& x) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (prepacked_.isNone() || prepackedFrom_ != weight.data_ptr() ||
-        prepackedVersion_ != weight._version() || prepackedH_ != x.size(2) ||
+    if (prepacked_.isNone() || !prepackedFrom_.matches(weight) || prepackedH_ != x.size(2) ||
         prepackedW_ != x.size(3)) {
       const torch::NoGradGuard noGrad;
       const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
-      const auto list = [](const torch::ExpandingArray<2>& a) {
-        return std::vector<int64_t>(a->begin(), a->end());
-      };
       // oneDNN arranges the weight for a channels-last input only when the weight looks
       // channels-last itself; a contiguous 1x1 weight is both, and ATen reads it as NCHW, so it is
       // given channels-last strides (the same memory) here.
@@ -235,16 +244,15 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
       }
       torch::jit::Stack stack{w,
                               bias.detach(),
-                              list(options.stride()),
-                              list(*padding),
-                              list(options.dilation()),
+                              at::IntArrayRef(options.stride()),
+                              at::IntArrayRef(*padding),
+                              at::IntArrayRef(options.dilation()),
                               options.groups(),
                               std::vector<int64_t>{1, x.size(1), x.size(2), x.size(3)},
                               std::string("none")};
       convPrepackOp()->callBoxed(&stack);
       prepacked_ = std::move(stack.front());
-      prepackedFrom_ = weight.data_ptr();
-      prepackedVersion_ = weight._version();
+      prepackedFrom_ = WeightStamp(weight);
       prepackedH_ = x.size(2);
       prepackedW_ = x.size(3);
     }
@@ -260,7 +268,7 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
   Reduced reducedWeight(at::ScalarType type, Form form) {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (!reduced_.weight.defined() || reducedType_ != type || reducedForm_ != form ||
-        reducedFrom_ != weight.data_ptr() || reducedVersion_ != weight._version()) {
+        !reducedFrom_.matches(weight)) {
       const torch::NoGradGuard noGrad;
       const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
       const torch::Tensor w = weight.detach();
@@ -274,26 +282,22 @@ class PackedConv2dImpl : public nn::Conv2dImpl {
       reduced_.bias = bias.detach().to(type);
       reducedType_ = type;
       reducedForm_ = form;
-      reducedFrom_ = weight.data_ptr();
-      reducedVersion_ = weight._version();
+      reducedFrom_ = WeightStamp(weight);
     }
     return reduced_;
   }
 
   std::mutex mutex_;
   c10::IValue prepacked_;
-  const void* prepackedFrom_ = nullptr;
-  int64_t prepackedVersion_ = -1;
+  WeightStamp prepackedFrom_;
   int64_t prepackedH_ = 0;
   int64_t prepackedW_ = 0;
   torch::Tensor packed_;
-  const void* packedFrom_ = nullptr;
-  int64_t packedVersion_ = -1;
+  WeightStamp packedFrom_;
   Reduced reduced_;
   at::ScalarType reducedType_ = at::kFloat;
   Form reducedForm_ = Form::kPlain;
-  const void* reducedFrom_ = nullptr;
-  int64_t reducedVersion_ = -1;
+  WeightStamp reducedFrom_;
 };
 TORCH_MODULE(PackedConv2d);
 
